@@ -1,0 +1,140 @@
+//! Addresses on the wire, network groups and routability (PROTOCOL.md §4, §5).
+//!
+//! An address is 18 bytes: the 16-byte IPv6 address (IPv4 as `::ffff:a.b.c.d`) then a
+//! little-endian `u16` port. Network groups (IPv4 /24, IPv6 /48) are what the peer table's
+//! anti-poisoning limits count, since one operator usually holds addresses in one prefix.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// Bytes of an encoded address.
+pub const ADDR_LEN: usize = 18;
+
+/// Writes `addr` as 18 bytes. IPv4 becomes IPv4-mapped IPv6.
+pub fn encode_addr(addr: &SocketAddr, out: &mut [u8; ADDR_LEN]) {
+    let ip = match addr.ip() {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    };
+    out[..16].copy_from_slice(&ip.octets());
+    out[16..].copy_from_slice(&addr.port().to_le_bytes());
+}
+
+/// Reads 18 bytes as an address. IPv4-mapped addresses come back as IPv4, so an address
+/// compares equal to the one a socket reports. Every 18-byte string is some address.
+pub fn decode_addr(bytes: &[u8; ADDR_LEN]) -> SocketAddr {
+    let mut ip = [0u8; 16];
+    ip.copy_from_slice(&bytes[..16]);
+    let ip = Ipv6Addr::from(ip);
+    let port = u16::from_le_bytes([bytes[16], bytes[17]]);
+    match ip.to_ipv4_mapped() {
+        Some(v4) => SocketAddr::new(IpAddr::V4(v4), port),
+        None => SocketAddr::new(IpAddr::V6(ip), port),
+    }
+}
+
+/// The prefix an address's operator most likely controls: IPv4 /24 or IPv6 /48.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NetworkGroup {
+    /// The first three octets of an IPv4 address.
+    V4([u8; 3]),
+    /// The first six bytes of an IPv6 address.
+    V6([u8; 6]),
+}
+
+/// The network group of an address; IPv4-mapped IPv6 counts as IPv4.
+pub fn network_group(addr: &SocketAddr) -> NetworkGroup {
+    match addr.ip() {
+        IpAddr::V4(v4) => v4_group(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4_group(v4),
+            None => {
+                let o = v6.octets();
+                NetworkGroup::V6([o[0], o[1], o[2], o[3], o[4], o[5]])
+            }
+        },
+    }
+}
+
+fn v4_group(v4: Ipv4Addr) -> NetworkGroup {
+    let [a, b, c, _] = v4.octets();
+    NetworkGroup::V4([a, b, c])
+}
+
+/// Whether an address may enter a peer table: not unspecified, not multicast or broadcast, not
+/// port 0. Loopback and private ranges are allowed on purpose: local test networks and
+/// dave-node's integration tests run on them, and a node only ever pings such an address with a
+/// padded 160-byte PING under the 3× anti-amplification rule, so it is no reflection lever.
+pub fn is_routable(addr: &SocketAddr) -> bool {
+    if addr.port() == 0 {
+        return false;
+    }
+    match addr.ip() {
+        IpAddr::V4(v4) => v4_routable(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4_routable(v4),
+            None => !v6.is_unspecified() && !v6.is_multicast(),
+        },
+    }
+}
+
+fn v4_routable(v4: Ipv4Addr) -> bool {
+    !v4.is_unspecified() && !v4.is_multicast() && !v4.is_broadcast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(addr: &str) -> SocketAddr {
+        let addr: SocketAddr = addr.parse().expect("valid");
+        let mut out = [0u8; ADDR_LEN];
+        encode_addr(&addr, &mut out);
+        decode_addr(&out)
+    }
+
+    #[test]
+    fn addresses_round_trip() {
+        for a in [
+            "127.0.0.1:4000",
+            "10.1.2.3:65535",
+            "[2001:db8::1]:8080",
+            "[::1]:1",
+        ] {
+            assert_eq!(round_trip(a), a.parse().expect("valid"));
+        }
+    }
+
+    #[test]
+    fn groups() {
+        let a: SocketAddr = "10.1.2.3:1".parse().expect("valid");
+        let b: SocketAddr = "10.1.2.200:9".parse().expect("valid");
+        let c: SocketAddr = "10.1.3.3:1".parse().expect("valid");
+        let mapped: SocketAddr = "[::ffff:10.1.2.7]:1".parse().expect("valid");
+        assert_eq!(network_group(&a), network_group(&b));
+        assert_ne!(network_group(&a), network_group(&c));
+        assert_eq!(network_group(&a), network_group(&mapped));
+        let v6a: SocketAddr = "[2001:db8:1:2::1]:1".parse().expect("valid");
+        let v6b: SocketAddr = "[2001:db8:1:3::1]:1".parse().expect("valid");
+        let v6c: SocketAddr = "[2001:db8:2::1]:1".parse().expect("valid");
+        assert_eq!(network_group(&v6a), network_group(&v6b));
+        assert_ne!(network_group(&v6a), network_group(&v6c));
+    }
+
+    #[test]
+    fn routability() {
+        for bad in [
+            "0.0.0.0:1",
+            "1.2.3.4:0",
+            "224.0.0.1:5",
+            "255.255.255.255:5",
+            "[::]:5",
+            "[ff02::1]:5",
+            "[::ffff:0.0.0.0]:5",
+        ] {
+            assert!(!is_routable(&bad.parse().expect("valid")), "{bad}");
+        }
+        for good in ["1.2.3.4:5", "127.0.0.1:4000", "[2001:db8::1]:1"] {
+            assert!(is_routable(&good.parse().expect("valid")), "{good}");
+        }
+    }
+}

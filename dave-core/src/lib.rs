@@ -1,0 +1,22 @@
+//! # dave-core — the Dave protocol as a sans-IO state machine
+//!
+//! Dave is a peer-to-peer key-value store over UDP (see `PROTOCOL.md`). This crate holds the whole
+//! protocol and nothing else: no sockets, threads, clocks or files. Drivers (the simulator, the
+//! real UDP node) feed it datagrams and time and drain what it wants sent.
+//!
+//! Layers, bottom up:
+//! - [`time`]: the driver-supplied clock value ([`time::Time`]).
+//! - [`hash`]: domain-separated BLAKE3 (`H(context, …)`) and leading-zero counting (§1).
+//! - [`id`]: [`id::NodeId`], [`id::RecordId`] and XOR distance (§2).
+//! - [`crypto`]: the [`crypto::Crypto`] provider trait (sign, verify, check work).
+//! - [`dat`]: signed, proof-of-work records and their acceptance rules (§3).
+//! - [`addr`]: the 18-byte address codec, network groups, routability (§4, §5).
+//! - [`wire`]: the datagram codec for every message (§4).
+
+pub mod addr;
+pub mod crypto;
+pub mod dat;
+pub mod hash;
+pub mod id;
+pub mod time;
+pub mod wire;
