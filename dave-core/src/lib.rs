@@ -14,9 +14,11 @@
 //! - [`wire`]: the datagram codec for every message (§4).
 
 pub mod addr;
+pub mod config;
 pub mod crypto;
 pub mod dat;
 pub mod hash;
 pub mod id;
+pub mod store;
 pub mod time;
 pub mod wire;
