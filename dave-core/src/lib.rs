@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod dat;
 pub mod hash;
 pub mod id;
+pub mod peers;
 pub mod store;
 pub mod time;
 pub mod wire;

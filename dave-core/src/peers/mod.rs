@@ -1,0 +1,569 @@
+//! The peer table of PROTOCOL.md §5: 64 k-buckets by the highest differing NodeId bit, the
+//! configured edges, the candidate list, network-group limits and test-before-evict.
+//!
+//! This module is the bookkeeping only: who is in the table, under which limits, and in which
+//! order peers are due for a ping. Sending pings and reading pongs is the node's job
+//! (`node/liveness.rs`). Peers live in a slab indexed by a small integer; `BTreeMap` indexes by
+//! address and by NodeId keep every iteration order deterministic.
+
+mod candidates;
+mod reliability;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::addr::{NetworkGroup, network_group};
+use crate::config::Config;
+use crate::id::{NodeId, RecordId};
+use crate::time::Time;
+use crate::wire::PingKind;
+
+pub(crate) use candidates::{Candidate, Candidates, Offer};
+pub use reliability::Reliability;
+
+/// Number of k-buckets: one per bit of a NodeId.
+pub const BUCKETS: usize = 64;
+
+/// Index of a peer in the table's slab.
+pub(crate) type PeerIdx = u32;
+
+/// Where a peer stands (§5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PeerState {
+    /// Heard of, not verified (in the candidate list, or an edge that has not answered yet).
+    Candidate,
+    /// Answered an AUTH PING; its public key is pinned to its address.
+    Verified,
+    /// Verified for at least ACTIVATE_AFTER and answering pings.
+    Active,
+}
+
+/// A read-only view of one peer, for drivers and metrics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeerInfo {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Its public key, once an AUTH PONG pinned it.
+    pub public_key: Option<[u8; 32]>,
+    /// Its NodeId, once known.
+    pub node_id: Option<NodeId>,
+    /// Its state.
+    pub state: PeerState,
+    /// Whether it is a configured edge (never dropped or evicted, outside every limit).
+    pub is_edge: bool,
+    /// Its reliability score (§9); 0.5 until challenged.
+    pub reliability: f64,
+    /// When it last answered a ping correctly.
+    pub last_seen: Option<Time>,
+    /// Smoothed round-trip time, once measured.
+    pub rtt: Option<Duration>,
+}
+
+/// A ping waiting for its pong. The nonce is consumed only by a correct answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PendingPing {
+    pub nonce: [u8; 32],
+    pub kind: PingKind,
+    pub sent: Time,
+}
+
+/// One peer of the table (edge or bucketed).
+#[derive(Clone, Debug)]
+pub(crate) struct Peer {
+    pub addr: SocketAddr,
+    pub group: NetworkGroup,
+    pub pubkey: Option<[u8; 32]>,
+    /// Meaningful once `pubkey` is set.
+    pub id: NodeId,
+    pub edge: bool,
+    pub verified_at: Option<Time>,
+    pub last_pong: Option<Time>,
+    pub last_auth: Option<Time>,
+    pub active: bool,
+    pub ping: Option<PendingPing>,
+    pub next_ping: Time,
+    pub srtt: Option<Duration>,
+    pub reliability: Reliability,
+    bucketed: bool,
+}
+
+impl Peer {
+    /// A peer known only by address (an edge before its first AUTH PONG).
+    pub(crate) fn unverified(addr: SocketAddr, edge: bool, now: Time) -> Peer {
+        Peer {
+            addr,
+            group: network_group(&addr),
+            pubkey: None,
+            id: NodeId(0),
+            edge,
+            verified_at: None,
+            last_pong: None,
+            last_auth: None,
+            active: false,
+            ping: None,
+            next_ping: now,
+            srtt: None,
+            reliability: Reliability::default(),
+            bucketed: false,
+        }
+    }
+
+    /// A peer that has just answered an AUTH PING.
+    pub(crate) fn verified(addr: SocketAddr, pubkey: [u8; 32], now: Time, rtt: Duration) -> Peer {
+        let mut peer = Peer::unverified(addr, false, now);
+        peer.pin(pubkey, now, rtt);
+        peer
+    }
+
+    /// Pins a public key after a correct AUTH PONG.
+    pub(crate) fn pin(&mut self, pubkey: [u8; 32], now: Time, rtt: Duration) {
+        self.pubkey = Some(pubkey);
+        self.id = NodeId::from_public_key(&pubkey);
+        self.verified_at.get_or_insert(now);
+        self.last_auth = Some(now);
+        self.answered(now, rtt);
+    }
+
+    /// Records a correct pong: liveness and the RTT estimate (RFC 6298 smoothing, 7/8 old).
+    pub(crate) fn answered(&mut self, now: Time, rtt: Duration) {
+        self.last_pong = Some(now);
+        self.srtt = Some(match self.srtt {
+            None => rtt,
+            Some(old) => (old * 7 + rtt) / 8,
+        });
+    }
+
+    pub(crate) fn node_id(&self) -> Option<NodeId> {
+        self.pubkey.map(|_| self.id)
+    }
+
+    pub(crate) fn is_verified(&self) -> bool {
+        self.pubkey.is_some()
+    }
+
+    /// Whether this address has passed a round trip, which lifts the anti-amplification limit.
+    pub(crate) fn has_round_trip(&self) -> bool {
+        self.last_pong.is_some()
+    }
+
+    pub(crate) fn state(&self) -> PeerState {
+        if self.active {
+            PeerState::Active
+        } else if self.pubkey.is_some() {
+            PeerState::Verified
+        } else {
+            PeerState::Candidate
+        }
+    }
+
+    pub(crate) fn info(&self) -> PeerInfo {
+        PeerInfo {
+            addr: self.addr,
+            public_key: self.pubkey,
+            node_id: self.node_id(),
+            state: self.state(),
+            is_edge: self.edge,
+            reliability: self.reliability.score(),
+            last_seen: self.last_pong,
+            rtt: self.srtt,
+        }
+    }
+}
+
+/// Why a verified newcomer did not enter the table at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Admit {
+    /// Now in its bucket.
+    Added(PeerIdx),
+    /// Took the place of an unreliable incumbent, returned here.
+    Replaced(PeerIdx),
+    /// Its bucket is full: the incumbent is being tested; the newcomer waits.
+    Testing { incumbent: PeerIdx },
+    /// Its bucket is full and a test is already running there.
+    BucketFull,
+    /// Its network group has its share of the bucket or table.
+    GroupLimit,
+    /// It is us, or another address already holds its NodeId.
+    Duplicate,
+}
+
+/// A bucket-full newcomer waiting for the incumbent's liveness test (§5 test before evict).
+#[derive(Clone, Debug)]
+pub(crate) struct PendingEviction {
+    pub newcomer: Peer,
+    pub incumbent: PeerIdx,
+    pub started: Time,
+    pub deadline: Time,
+}
+
+/// The peer table.
+#[derive(Debug)]
+pub(crate) struct PeerTable {
+    own_id: NodeId,
+    slab: Vec<Option<Peer>>,
+    free: Vec<PeerIdx>,
+    by_addr: BTreeMap<SocketAddr, PeerIdx>,
+    by_id: BTreeMap<NodeId, PeerIdx>,
+    buckets: Vec<Vec<PeerIdx>>,
+    /// Non-edge bucketed peers per network group.
+    groups: BTreeMap<NetworkGroup, u32>,
+    /// When each peer is next due for maintenance (ping, deactivation, drop).
+    schedule: BTreeSet<(Time, PeerIdx)>,
+    pub candidates: Candidates,
+    pub evictions: Vec<PendingEviction>,
+    /// Reused buffer for closest-peer selection.
+    scratch: Vec<(bool, u64, PeerIdx)>,
+}
+
+impl PeerTable {
+    pub(crate) fn new(own_id: NodeId) -> Self {
+        PeerTable {
+            own_id,
+            slab: Vec::new(),
+            free: Vec::new(),
+            by_addr: BTreeMap::new(),
+            by_id: BTreeMap::new(),
+            buckets: vec![Vec::new(); BUCKETS],
+            groups: BTreeMap::new(),
+            schedule: BTreeSet::new(),
+            candidates: Candidates::default(),
+            evictions: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub(crate) fn get(&self, idx: PeerIdx) -> Option<&Peer> {
+        self.slab.get(idx as usize)?.as_ref()
+    }
+
+    pub(crate) fn get_mut(&mut self, idx: PeerIdx) -> Option<&mut Peer> {
+        self.slab.get_mut(idx as usize)?.as_mut()
+    }
+
+    pub(crate) fn by_addr(&self, addr: &SocketAddr) -> Option<PeerIdx> {
+        self.by_addr.get(addr).copied()
+    }
+
+    pub(crate) fn by_id(&self, id: NodeId) -> Option<PeerIdx> {
+        self.by_id.get(&id).copied()
+    }
+
+    pub(crate) fn peer_at(&self, addr: &SocketAddr) -> Option<&Peer> {
+        self.get(self.by_addr(addr)?)
+    }
+
+    /// Every peer (edges and bucketed) in slab order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (PeerIdx, &Peer)> {
+        self.slab
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (i as PeerIdx, p)))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_addr.len()
+    }
+
+    pub(crate) fn bucket_len(&self, bucket: usize) -> usize {
+        self.buckets.get(bucket).map_or(0, Vec::len)
+    }
+
+    /// The earliest time a peer is due for maintenance.
+    pub(crate) fn next_due(&self) -> Option<Time> {
+        self.schedule.first().map(|&(t, _)| t)
+    }
+
+    /// Takes the next peer due at or before `now` off the schedule.
+    pub(crate) fn pop_due(&mut self, now: Time) -> Option<PeerIdx> {
+        let &(t, idx) = self.schedule.first()?;
+        if t > now {
+            return None;
+        }
+        self.schedule.pop_first();
+        Some(idx)
+    }
+
+    /// Puts a peer back on the schedule at `at`.
+    pub(crate) fn reschedule(&mut self, idx: PeerIdx, at: Time) {
+        if let Some(peer) = self.slab.get_mut(idx as usize).and_then(Option::as_mut) {
+            self.schedule.remove(&(peer.next_ping, idx));
+            peer.next_ping = at;
+            self.schedule.insert((at, idx));
+        }
+    }
+
+    /// Adds a configured edge (§5: kept forever, outside every limit).
+    pub(crate) fn add_edge(&mut self, addr: SocketAddr, now: Time) -> Option<PeerIdx> {
+        if self.by_addr.contains_key(&addr) {
+            return None;
+        }
+        Some(self.place(Peer::unverified(addr, true, now)))
+    }
+
+    /// Pins an edge's key after its first AUTH PONG. Refused if that NodeId is ours or taken.
+    pub(crate) fn pin_edge(
+        &mut self,
+        idx: PeerIdx,
+        pubkey: [u8; 32],
+        now: Time,
+        rtt: Duration,
+    ) -> bool {
+        let id = NodeId::from_public_key(&pubkey);
+        if id == self.own_id || self.by_id.get(&id).is_some_and(|&other| other != idx) {
+            return false;
+        }
+        let Some(peer) = self.get_mut(idx) else {
+            return false;
+        };
+        peer.pin(pubkey, now, rtt);
+        self.by_id.insert(id, idx);
+        true
+    }
+
+    /// Whether a newcomer of this group may enter `bucket` under the group limits.
+    fn group_allows(&self, bucket: usize, group: NetworkGroup, config: &Config) -> bool {
+        let in_table = self.groups.get(&group).copied().unwrap_or(0) as usize;
+        let in_bucket = self.buckets[bucket]
+            .iter()
+            .filter_map(|&i| self.get(i))
+            .filter(|p| p.group == group)
+            .count();
+        in_table < config.group_limit_table && in_bucket < config.group_limit
+    }
+
+    /// The bucket a verified NodeId belongs in, unless it is ours or already present.
+    fn bucket_for(&self, id: NodeId) -> Option<usize> {
+        if self.by_id.contains_key(&id) {
+            return None;
+        }
+        self.own_id.bucket_index(id)
+    }
+
+    /// Tries to place a newly verified peer (§5): group limits, bucket room, then
+    /// test-before-evict against the worst incumbent.
+    pub(crate) fn admit(&mut self, peer: Peer, now: Time, config: &Config) -> Admit {
+        if self.by_addr.contains_key(&peer.addr) || peer.pubkey.is_none() {
+            return Admit::Duplicate;
+        }
+        let Some(bucket) = self.bucket_for(peer.id) else {
+            return Admit::Duplicate;
+        };
+        if !self.group_allows(bucket, peer.group, config) {
+            return Admit::GroupLimit;
+        }
+        if self.buckets[bucket].len() < config.k {
+            return Admit::Added(self.place(peer));
+        }
+        if self
+            .evictions
+            .iter()
+            .any(|e| self.bucket_of(e.incumbent) == Some(bucket))
+        {
+            return Admit::BucketFull;
+        }
+        let Some(worst) = self.worst_in_bucket(bucket) else {
+            return Admit::BucketFull;
+        };
+        let worst_score = self.get(worst).map_or(0.0, |p| p.reliability.score());
+        if worst_score < config.reliability_min {
+            // §9: unreliable peers are evicted first, without a liveness test: being alive
+            // is not what they fail at.
+            let _ = self.remove(worst);
+            self.place(peer);
+            return Admit::Replaced(worst);
+        }
+        self.evictions.push(PendingEviction {
+            newcomer: peer,
+            incumbent: worst,
+            started: now,
+            deadline: now + config.deactivate_after,
+        });
+        Admit::Testing { incumbent: worst }
+    }
+
+    /// The incumbent a newcomer would displace: lowest reliability, then longest silence,
+    /// then highest slab index (a deterministic tie-break).
+    fn worst_in_bucket(&self, bucket: usize) -> Option<PeerIdx> {
+        self.buckets[bucket].iter().copied().min_by(|&a, &b| {
+            let (pa, pb) = (self.get(a), self.get(b));
+            let key = |p: Option<&Peer>| {
+                p.map_or((0.0, Time::ZERO), |p| {
+                    (p.reliability.score(), p.last_pong.unwrap_or(Time::ZERO))
+                })
+            };
+            let (ka, kb) = (key(pa), key(pb));
+            ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1)).then(b.cmp(&a))
+        })
+    }
+
+    fn bucket_of(&self, idx: PeerIdx) -> Option<usize> {
+        let peer = self.get(idx)?;
+        if !peer.bucketed {
+            return None;
+        }
+        self.own_id.bucket_index(peer.id)
+    }
+
+    /// Settles a test-before-evict whose deadline passed: returns `(evicted incumbent, admitted
+    /// newcomer)`; the incumbent survives if it answered since the test began.
+    pub(crate) fn settle_eviction(
+        &mut self,
+        pending: PendingEviction,
+        now: Time,
+        config: &Config,
+    ) -> Option<(Peer, PeerIdx)> {
+        let incumbent = self.get(pending.incumbent)?;
+        if incumbent.last_pong.is_some_and(|t| t > pending.started) || !incumbent.bucketed {
+            return None;
+        }
+        let evicted = self.remove(pending.incumbent)?;
+        match self.admit(pending.newcomer, now, config) {
+            Admit::Added(idx) => Some((evicted, idx)),
+            _ => {
+                // The newcomer no longer qualifies (limits changed): keep the incumbent.
+                self.place(evicted);
+                None
+            }
+        }
+    }
+
+    /// Inserts a peer into the slab, indexes, its bucket (non-edge verified) and the schedule.
+    fn place(&mut self, mut peer: Peer) -> PeerIdx {
+        let idx = match self.free.pop() {
+            Some(idx) => idx,
+            None => {
+                self.slab.push(None);
+                (self.slab.len() - 1) as PeerIdx
+            }
+        };
+        self.by_addr.insert(peer.addr, idx);
+        if peer.pubkey.is_some() {
+            self.by_id.insert(peer.id, idx);
+            if !peer.edge {
+                if let Some(bucket) = self.own_id.bucket_index(peer.id) {
+                    self.buckets[bucket].push(idx);
+                    *self.groups.entry(peer.group).or_insert(0) += 1;
+                    peer.bucketed = true;
+                }
+            }
+        }
+        self.schedule.insert((peer.next_ping, idx));
+        self.slab[idx as usize] = Some(peer);
+        idx
+    }
+
+    /// Removes a peer from every index; returns it.
+    pub(crate) fn remove(&mut self, idx: PeerIdx) -> Option<Peer> {
+        let peer = self.slab.get_mut(idx as usize)?.take()?;
+        self.free.push(idx);
+        self.by_addr.remove(&peer.addr);
+        if peer.pubkey.is_some() && self.by_id.get(&peer.id) == Some(&idx) {
+            self.by_id.remove(&peer.id);
+        }
+        if peer.bucketed {
+            if let Some(bucket) = self.own_id.bucket_index(peer.id) {
+                self.buckets[bucket].retain(|&i| i != idx);
+            }
+            if let Some(count) = self.groups.get_mut(&peer.group) {
+                *count -= 1;
+                if *count == 0 {
+                    self.groups.remove(&peer.group);
+                }
+            }
+        }
+        self.schedule.remove(&(peer.next_ping, idx));
+        self.evictions.retain(|e| e.incumbent != idx);
+        Some(peer)
+    }
+
+    /// The `n` closest verified peers to `target` that pass `keep`, reliable ones first
+    /// (§9: peers under RELIABILITY_MIN only when no others are available), then by XOR
+    /// distance. Appends to `out`.
+    pub(crate) fn closest(
+        &mut self,
+        target: RecordId,
+        n: usize,
+        reliability_min: f64,
+        keep: impl Fn(&Peer) -> bool,
+        out: &mut Vec<PeerIdx>,
+    ) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend(
+            self.iter()
+                .filter(|(_, p)| p.is_verified() && keep(p))
+                .map(|(i, p)| {
+                    (
+                        p.reliability.score() < reliability_min,
+                        target.distance(p.id),
+                        i,
+                    )
+                }),
+        );
+        if scratch.len() > n {
+            scratch.select_nth_unstable(n);
+            scratch.truncate(n);
+        }
+        scratch.sort_unstable();
+        out.extend(scratch.iter().map(|&(_, _, i)| i));
+        self.scratch = scratch;
+    }
+
+    /// Up to `n` random active peers other than `exclude`, spread over as many network groups
+    /// as possible (§5 sharing). `random` draws a `u64` per call.
+    pub(crate) fn share(
+        &mut self,
+        exclude: &SocketAddr,
+        n: usize,
+        mut random: impl FnMut() -> u64,
+        out: &mut Vec<SocketAddr>,
+    ) {
+        let mut pool = std::mem::take(&mut self.scratch);
+        pool.clear();
+        pool.extend(
+            self.iter()
+                .filter(|(_, p)| p.active && p.addr != *exclude)
+                .map(|(i, _)| (false, 0, i)),
+        );
+        // Fisher–Yates with the node's RNG.
+        for i in (1..pool.len()).rev() {
+            let j = (random() % (i as u64 + 1)) as usize;
+            pool.swap(i, j);
+        }
+        let start = out.len();
+        // First pass: one peer per group; second pass: fill up with the rest.
+        for (taken, _, idx) in pool.iter_mut() {
+            if out.len() - start >= n {
+                break;
+            }
+            let Some(peer) = self.slab[*idx as usize].as_ref() else {
+                continue;
+            };
+            let group_seen = out[start..].iter().any(|a| network_group(a) == peer.group);
+            if !group_seen {
+                out.push(peer.addr);
+                *taken = true;
+            }
+        }
+        for (taken, _, idx) in pool.iter() {
+            if out.len() - start >= n {
+                break;
+            }
+            if !*taken {
+                if let Some(peer) = self.slab[*idx as usize].as_ref() {
+                    out.push(peer.addr);
+                }
+            }
+        }
+        self.scratch = pool;
+    }
+
+    /// Number of non-edge bucketed peers of a group (for tests and metrics).
+    pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
+        self.groups.get(&group).copied().unwrap_or(0) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,248 @@
+//! Unit tests of the peer table (§5).
+
+use super::*;
+
+fn key_for(id: u64) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k[..8].copy_from_slice(&id.to_le_bytes());
+    k[8] = 1;
+    k
+}
+
+fn addr(net: u8, host: u8) -> SocketAddr {
+    format!("10.{net}.0.{host}:4000").parse().unwrap()
+}
+
+fn verified(id: u64, a: SocketAddr) -> Peer {
+    Peer::verified(a, key_for(id), Time::ZERO, Duration::from_millis(10))
+}
+
+fn config() -> Config {
+    Config {
+        k: 4,
+        group_limit: 2,
+        group_limit_table: 3,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn bucket_holds_k_then_tests_the_worst_incumbent() {
+    let cfg = config();
+    let mut table = PeerTable::new(NodeId(0));
+    // IDs with the top bit set all land in bucket 63.
+    for i in 0..4u8 {
+        let admit = table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
+        assert!(matches!(admit, Admit::Added(_)), "{admit:?}");
+    }
+    assert_eq!(table.bucket_len(63), 4);
+    let newcomer = verified((1 << 63) | 99, addr(50, 1));
+    let Admit::Testing { incumbent } = table.admit(newcomer.clone(), Time::ZERO, &cfg) else {
+        panic!("expected a liveness test")
+    };
+    // A second newcomer waits for the running test.
+    assert_eq!(
+        table.admit(verified((1 << 63) | 98, addr(51, 1)), Time::ZERO, &cfg),
+        Admit::BucketFull
+    );
+    // The incumbent stays silent: the newcomer takes its place at the deadline.
+    let pending = table.evictions.remove(0);
+    let (evicted, _) = table
+        .settle_eviction(pending, Time::from_millis(15_000), &cfg)
+        .unwrap();
+    assert_eq!(table.by_addr(&evicted.addr), None);
+    assert!(table.by_addr(&newcomer.addr).is_some());
+    assert!(table.get(incumbent).is_none_or(|p| p.addr != evicted.addr));
+    assert_eq!(table.bucket_len(63), 4);
+}
+
+#[test]
+fn incumbent_that_answers_survives() {
+    let cfg = config();
+    let mut table = PeerTable::new(NodeId(0));
+    for i in 0..4u8 {
+        table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
+    }
+    let Admit::Testing { incumbent } = table.admit(
+        verified((1 << 63) | 99, addr(50, 1)),
+        Time::from_millis(100),
+        &cfg,
+    ) else {
+        panic!()
+    };
+    table
+        .get_mut(incumbent)
+        .unwrap()
+        .answered(Time::from_millis(200), Duration::from_millis(10));
+    let pending = table.evictions.remove(0);
+    assert!(
+        table
+            .settle_eviction(pending, Time::from_millis(15_100), &cfg)
+            .is_none()
+    );
+    assert!(table.get(incumbent).is_some());
+    assert!(table.by_addr(&addr(50, 1)).is_none());
+}
+
+#[test]
+fn unreliable_incumbent_is_replaced_at_once() {
+    let cfg = config();
+    let mut table = PeerTable::new(NodeId(0));
+    for i in 0..4u8 {
+        table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
+    }
+    let liar = table.by_addr(&addr(2, 1)).unwrap();
+    for _ in 0..3 {
+        table.get_mut(liar).unwrap().reliability.record(false, 0.95);
+    }
+    let admit = table.admit(verified((1 << 63) | 99, addr(50, 1)), Time::ZERO, &cfg);
+    assert_eq!(admit, Admit::Replaced(liar));
+    assert!(table.by_addr(&addr(2, 1)).is_none());
+}
+
+#[test]
+fn group_limits_per_bucket_and_table() {
+    let cfg = config();
+    let mut table = PeerTable::new(NodeId(0));
+    // Same /24 (10.7.0.x): two per bucket.
+    assert!(matches!(
+        table.admit(verified((1 << 63) | 1, addr(7, 1)), Time::ZERO, &cfg),
+        Admit::Added(_)
+    ));
+    assert!(matches!(
+        table.admit(verified((1 << 63) | 2, addr(7, 2)), Time::ZERO, &cfg),
+        Admit::Added(_)
+    ));
+    assert_eq!(
+        table.admit(verified((1 << 63) | 3, addr(7, 3)), Time::ZERO, &cfg),
+        Admit::GroupLimit
+    );
+    // Another bucket admits one more, then the table limit (3) bites.
+    assert!(matches!(
+        table.admit(verified((1 << 62) | 1, addr(7, 4)), Time::ZERO, &cfg),
+        Admit::Added(_)
+    ));
+    assert_eq!(
+        table.admit(verified((1 << 61) | 1, addr(7, 5)), Time::ZERO, &cfg),
+        Admit::GroupLimit
+    );
+    assert_eq!(table.group_count(network_group(&addr(7, 1))), 3);
+    // Removing one frees a slot.
+    let idx = table.by_addr(&addr(7, 4)).unwrap();
+    table.remove(idx);
+    assert!(matches!(
+        table.admit(verified((1 << 61) | 1, addr(7, 5)), Time::ZERO, &cfg),
+        Admit::Added(_)
+    ));
+}
+
+#[test]
+fn edges_are_outside_limits_and_duplicates_refused() {
+    let cfg = config();
+    let mut table = PeerTable::new(NodeId(0));
+    for host in 1..10 {
+        let idx = table.add_edge(addr(7, host), Time::ZERO).unwrap();
+        assert!(table.pin_edge(
+            idx,
+            key_for((1 << 63) | host as u64),
+            Time::ZERO,
+            Duration::ZERO
+        ));
+    }
+    assert_eq!(table.bucket_len(63), 0);
+    assert_eq!(table.group_count(network_group(&addr(7, 1))), 0);
+    assert!(table.add_edge(addr(7, 1), Time::ZERO).is_none());
+    // A second address with a known NodeId, or our own ID, is refused.
+    assert_eq!(
+        table.admit(verified((1 << 63) | 1, addr(8, 1)), Time::ZERO, &cfg),
+        Admit::Duplicate
+    );
+    assert_eq!(
+        table.admit(verified(0, addr(8, 2)), Time::ZERO, &cfg),
+        Admit::Duplicate
+    );
+}
+
+#[test]
+fn closest_prefers_reliable_then_distance() {
+    let cfg = Config {
+        k: 8,
+        group_limit: 8,
+        group_limit_table: 64,
+        ..Config::default()
+    };
+    let mut table = PeerTable::new(NodeId(0));
+    for i in 1..=6u64 {
+        table.admit(verified(i << 60, addr(i as u8, 1)), Time::ZERO, &cfg);
+    }
+    let mut out = Vec::new();
+    table.closest(RecordId(1 << 60), 3, 0.3, |_| true, &mut out);
+    let ids: Vec<u64> = out
+        .iter()
+        .map(|&i| table.get(i).unwrap().id.0 >> 60)
+        .collect();
+    assert_eq!(ids, vec![1, 3, 2]);
+    let bad = table.by_id(NodeId(1 << 60)).unwrap();
+    for _ in 0..3 {
+        table.get_mut(bad).unwrap().reliability.record(false, 0.95);
+    }
+    out.clear();
+    table.closest(RecordId(1 << 60), 3, 0.3, |_| true, &mut out);
+    let ids: Vec<u64> = out
+        .iter()
+        .map(|&i| table.get(i).unwrap().id.0 >> 60)
+        .collect();
+    assert_eq!(ids, vec![3, 2, 5]);
+}
+
+#[test]
+fn share_spreads_over_groups_and_excludes_asker() {
+    let cfg = Config {
+        k: 8,
+        group_limit: 8,
+        group_limit_table: 64,
+        ..Config::default()
+    };
+    let mut table = PeerTable::new(NodeId(0));
+    let mut n = 1u64;
+    for net in 0..3u8 {
+        for host in 1..=4u8 {
+            let idx = match table.admit(verified(n << 58, addr(net, host)), Time::ZERO, &cfg) {
+                Admit::Added(i) => i,
+                other => panic!("{other:?}"),
+            };
+            n += 1;
+            table.get_mut(idx).unwrap().active = true;
+        }
+    }
+    let mut seed = 7u64;
+    let mut rng = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        seed >> 11
+    };
+    let mut out = Vec::new();
+    table.share(&addr(0, 1), 3, &mut rng, &mut out);
+    assert_eq!(out.len(), 3);
+    let mut groups: Vec<_> = out.iter().map(network_group).collect();
+    groups.sort();
+    groups.dedup();
+    assert_eq!(groups.len(), 3, "one per group first: {out:?}");
+    out.clear();
+    table.share(&addr(0, 1), 50, &mut rng, &mut out);
+    assert_eq!(out.len(), 11);
+    assert!(!out.contains(&addr(0, 1)));
+}
+
+#[test]
+fn schedule_orders_due_peers() {
+    let mut table = PeerTable::new(NodeId(0));
+    let a = table.add_edge(addr(1, 1), Time::from_millis(5)).unwrap();
+    let b = table.add_edge(addr(1, 2), Time::from_millis(3)).unwrap();
+    assert_eq!(table.next_due(), Some(Time::from_millis(3)));
+    assert_eq!(table.pop_due(Time::from_millis(4)), Some(b));
+    assert_eq!(table.pop_due(Time::from_millis(4)), None);
+    table.reschedule(b, Time::from_millis(10));
+    assert_eq!(table.pop_due(Time::from_millis(10)), Some(a));
+    assert_eq!(table.pop_due(Time::from_millis(10)), Some(b));
+    assert_eq!(table.next_due(), None);
+}
