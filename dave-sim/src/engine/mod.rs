@@ -1,0 +1,344 @@
+//! The discrete-event engine (SIMULATOR.md §"Determinism"): hosts, the virtual network and a
+//! queue of events ordered by (time, sequence). The loop jumps from event to event; there is
+//! no tick. Datagram buffers come from a pool, hosts write into them directly, and nothing is
+//! allocated per datagram once the pool and queue have grown.
+//!
+//! The engine handles deliveries and host timers itself and hands every other event (driver
+//! actions: workload, churn, faults, samples — the type `A`) back to its caller, which owns
+//! the scenario logic and may act on hosts through [`Engine::with_host`].
+
+pub mod host;
+pub mod pool;
+pub mod queue;
+pub mod rng;
+pub mod time;
+pub mod trace;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+use crate::network::clock::Clock;
+use crate::network::{DropReason, MAX_DATAGRAM, Network, Route};
+use host::SimHost;
+use pool::BufferPool;
+use queue::EventQueue;
+pub use time::SimTime;
+use trace::{Trace, TraceKind, encode_addr};
+
+/// Counters of the network's work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Datagrams handed to the network by hosts.
+    pub sent: u64,
+    /// Datagrams delivered to a host.
+    pub delivered: u64,
+    /// Bytes delivered.
+    pub bytes_delivered: u64,
+    /// Extra copies created by duplication.
+    pub duplicated: u64,
+    /// Datagrams sent with a forged source address.
+    pub spoofed: u64,
+    /// Drops, indexed by [`DropReason::index`].
+    pub dropped: [u64; DropReason::ALL.len()],
+}
+
+impl NetStats {
+    /// Total drops.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().sum()
+    }
+}
+
+enum Item<A> {
+    Deliver { to: u32, from: SocketAddr, buf: u32, len: u16 },
+    Timer { node: u32, incarnation: u32 },
+    Action(A),
+}
+
+struct Slot<H> {
+    host: Option<H>,
+    addr: SocketAddr,
+    clock: Clock,
+    incarnation: u32,
+    /// Earliest virtual time for which a timer entry is queued for this incarnation.
+    timer_at: Option<u64>,
+}
+
+/// A node event with the virtual time and node index it came from.
+pub struct Emitted<E> {
+    /// Virtual time.
+    pub time: SimTime,
+    /// Node index.
+    pub node: u32,
+    /// The event.
+    pub event: E,
+}
+
+/// The simulation engine for hosts `H` and driver actions `A`.
+pub struct Engine<H: SimHost, A> {
+    now: u64,
+    queue: EventQueue<Item<A>>,
+    slots: Vec<Slot<H>>,
+    /// Address → node index. Only looked up, never iterated, so its order cannot leak.
+    by_addr: HashMap<SocketAddr, u32>,
+    network: Network,
+    pool: BufferPool,
+    trace: Trace,
+    stats: NetStats,
+    emitted: Vec<Emitted<H::Event>>,
+    processed: u64,
+    text: String,
+}
+
+impl<H: SimHost, A> Engine<H, A> {
+    /// An engine with one (down) slot per address.
+    pub fn new(network: Network, addrs: Vec<SocketAddr>, clocks: Vec<Clock>, trace: Trace) -> Self {
+        let by_addr = addrs.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect();
+        let slots = addrs
+            .into_iter()
+            .zip(clocks.into_iter().chain(std::iter::repeat(Clock::default())))
+            .map(|(addr, clock)| Slot { host: None, addr, clock, incarnation: 0, timer_at: None })
+            .collect();
+        Engine {
+            now: 0,
+            queue: EventQueue::default(),
+            slots,
+            by_addr,
+            network,
+            pool: BufferPool::default(),
+            trace,
+            stats: NetStats::default(),
+            emitted: Vec::new(),
+            processed: 0,
+            text: String::new(),
+        }
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> SimTime {
+        SimTime(self.now)
+    }
+
+    /// Number of node slots.
+    pub fn node_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// A node's address.
+    pub fn addr(&self, node: u32) -> SocketAddr {
+        self.slots[node as usize].addr
+    }
+
+    /// Node index for an address.
+    pub fn node_at(&self, addr: &SocketAddr) -> Option<u32> {
+        self.by_addr.get(addr).copied()
+    }
+
+    /// A node's local clock reading now.
+    pub fn local_now(&self, node: u32) -> SimTime {
+        SimTime(self.slots[node as usize].clock.local(self.now))
+    }
+
+    /// Whether a node is up.
+    pub fn is_up(&self, node: u32) -> bool {
+        self.slots[node as usize].host.is_some()
+    }
+
+    /// The host of a node, read-only (for metrics).
+    pub fn host(&self, node: u32) -> Option<&H> {
+        self.slots[node as usize].host.as_ref()
+    }
+
+    /// The network (partitions, topology).
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.network
+    }
+
+    /// Network counters.
+    pub fn stats(&self) -> &NetStats {
+        &self.stats
+    }
+
+    /// The trace.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Adds a driver record to the trace (`text` describes it).
+    pub fn trace_action(&mut self, node: u32, text: &str) {
+        self.trace.record(TraceKind::Action, self.now, &node.to_le_bytes(), text.as_bytes(), || text.to_string());
+    }
+
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Pending queue entries.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Datagram buffers ever allocated (peak datagrams in flight).
+    pub fn buffers_allocated(&self) -> usize {
+        self.pool.allocated()
+    }
+
+    /// Schedules a driver action.
+    pub fn schedule(&mut self, at: SimTime, action: A) {
+        self.queue.push(at.0.max(self.now), Item::Action(action));
+    }
+
+    /// Starts a host on a node (replacing any running one) and lets it send and set a timer.
+    pub fn start(&mut self, node: u32, host: H) {
+        let slot = &mut self.slots[node as usize];
+        slot.host = Some(host);
+        slot.incarnation += 1;
+        slot.timer_at = None;
+        self.flush(node);
+    }
+
+    /// Stops a node; returns its host. Its timers die with it; datagrams to it are dropped.
+    pub fn stop(&mut self, node: u32) -> Option<H> {
+        let slot = &mut self.slots[node as usize];
+        slot.incarnation += 1;
+        slot.timer_at = None;
+        slot.host.take()
+    }
+
+    /// Runs `f` on a node's host with its local time, then sends what it queued. `None` if down.
+    pub fn with_host<R>(&mut self, node: u32, f: impl FnOnce(&mut H, SimTime) -> R) -> Option<R> {
+        let local = self.local_now(node);
+        let host = self.slots[node as usize].host.as_mut()?;
+        let r = f(host, local);
+        self.flush(node);
+        Some(r)
+    }
+
+    /// Moves the node events emitted so far into `out` (which is cleared first).
+    pub fn take_events(&mut self, out: &mut Vec<Emitted<H::Event>>) {
+        out.clear();
+        std::mem::swap(out, &mut self.emitted);
+    }
+
+    /// Processes events up to and including `until`, returning at the first driver action
+    /// (with its time) or `None` once no event at or before `until` remains.
+    pub fn next_action(&mut self, until: SimTime) -> Option<(SimTime, A)> {
+        while let Some(t) = self.queue.peek_time() {
+            if t > until.0 {
+                break;
+            }
+            let Some((t, item)) = self.queue.pop() else { break };
+            self.now = t;
+            self.processed += 1;
+            match item {
+                Item::Deliver { to, from, buf, len } => self.deliver(to, from, buf, len),
+                Item::Timer { node, incarnation } => self.fire_timer(node, incarnation, t),
+                Item::Action(a) => return Some((SimTime(t), a)),
+            }
+        }
+        self.now = self.now.max(until.0);
+        None
+    }
+
+    fn deliver(&mut self, to: u32, from: SocketAddr, buf: u32, len: u16) {
+        let slot = &mut self.slots[to as usize];
+        let Some(host) = slot.host.as_mut() else {
+            self.stats.dropped[DropReason::NodeDown.index()] += 1;
+            self.pool.release(buf);
+            return;
+        };
+        let bytes = &self.pool.get(buf)[..len as usize];
+        let mut header = [0u8; 36];
+        header[..18].copy_from_slice(&encode_addr(&from));
+        header[18..].copy_from_slice(&encode_addr(&slot.addr));
+        let now = self.now;
+        let to_addr = slot.addr;
+        self.trace.record(TraceKind::Datagram, now, &header, bytes, || {
+            format!("t={} datagram {from} -> {to_addr} len={len} op={:?}", SimTime(now), bytes.first())
+        });
+        host.handle_datagram(SimTime(slot.clock.local(now)), from, bytes);
+        self.pool.release(buf);
+        self.stats.delivered += 1;
+        self.stats.bytes_delivered += u64::from(len);
+        self.flush(to);
+    }
+
+    fn fire_timer(&mut self, node: u32, incarnation: u32, t: u64) {
+        let slot = &mut self.slots[node as usize];
+        if slot.incarnation != incarnation {
+            return;
+        }
+        if slot.timer_at == Some(t) {
+            slot.timer_at = None;
+        }
+        let Some(host) = slot.host.as_mut() else { return };
+        let local = slot.clock.local(t);
+        if host.poll_timeout().is_some_and(|d| d.0 <= local) {
+            host.handle_timeout(SimTime(local));
+        }
+        self.flush(node);
+    }
+
+    /// Drains a host's transmits and events and (re)arms its timer.
+    fn flush(&mut self, node: u32) {
+        let Engine { now, queue, slots, by_addr, network, pool, trace, stats, emitted, text, .. } = self;
+        let now = *now;
+        let slot = &mut slots[node as usize];
+        let Some(host) = slot.host.as_mut() else { return };
+        loop {
+            let buf = pool.take();
+            let Some(t) = host.poll_transmit(pool.get_mut(buf)) else {
+                pool.release(buf);
+                break;
+            };
+            stats.sent += 1;
+            if t.spoofed_source.is_some() {
+                stats.spoofed += 1;
+            }
+            let from_addr = t.spoofed_source.unwrap_or(slot.addr);
+            let dest = by_addr.get(&t.to).copied();
+            let route = if t.len > MAX_DATAGRAM {
+                Route::Drop(DropReason::Oversize)
+            } else {
+                match dest {
+                    None => Route::Drop(DropReason::NoRoute),
+                    Some(d) => network.route(now, node as usize, d as usize, t.len),
+                }
+            };
+            match (route, dest) {
+                (Route::Deliver { at, duplicate_at }, Some(d)) => {
+                    if let Some(dup_at) = duplicate_at {
+                        let copy = pool.take();
+                        let (src, dst) = (*pool.get(buf), pool.get_mut(copy));
+                        dst[..t.len].copy_from_slice(&src[..t.len]);
+                        stats.duplicated += 1;
+                        queue.push(dup_at, Item::Deliver { to: d, from: from_addr, buf: copy, len: t.len as u16 });
+                    }
+                    queue.push(at, Item::Deliver { to: d, from: from_addr, buf, len: t.len as u16 });
+                }
+                (Route::Drop(reason), _) => {
+                    stats.dropped[reason.index()] += 1;
+                    pool.release(buf);
+                }
+                (Route::Deliver { .. }, None) => pool.release(buf),
+            }
+        }
+        while let Some(event) = host.poll_event() {
+            text.clear();
+            let _ = write!(text, "{event:?}");
+            trace.record(TraceKind::NodeEvent, now, &node.to_le_bytes(), text.as_bytes(), || {
+                format!("t={} node {node} event {text}", SimTime(now))
+            });
+            emitted.push(Emitted { time: SimTime(now), node, event });
+        }
+        if let Some(deadline) = host.poll_timeout() {
+            let at = slot.clock.virtual_at(deadline.0).max(now);
+            if slot.timer_at.is_none_or(|t| at < t) {
+                slot.timer_at = Some(at);
+                queue.push(at, Item::Timer { node, incarnation: slot.incarnation });
+            }
+        }
+    }
+}

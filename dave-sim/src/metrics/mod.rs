@@ -1,0 +1,3 @@
+//! Metrics of a run (SIMULATOR.md §"Metric names").
+
+pub mod names;

@@ -1,0 +1,182 @@
+//! Rules that involve more than one field (single values are checked while parsing).
+//! Each failure is `(JSON path, problem)`; the loader adds the file, line and column.
+
+use super::types::*;
+use super::values::NodeSet;
+
+/// Largest proof-of-work the workload may ask for: mining costs real CPU (2^bits hashes).
+const MAX_WORK_BITS: u32 = 24;
+/// Key plus value limit from PROTOCOL.md §3.
+const MAX_KEY_PLUS_VALUE: u32 = 1267;
+/// /24 prefixes available in one /16.
+const SLASH24_PER_16: u32 = 256;
+/// /16 prefixes the address plan can hand out (see `network::addr`).
+pub const MAX_SLASH16: u32 = 100 * 256;
+
+type Problem = (String, String);
+
+fn fail<T>(path: &str, problem: impl Into<String>) -> Result<T, Problem> {
+    Err((path.to_string(), problem.into()))
+}
+
+/// Checks cross-field rules.
+pub fn check(s: &Scenario) -> Result<(), Problem> {
+    let n = s.nodes.count;
+    if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
+        return fail("name", "the name must be non-empty and contain no path separators");
+    }
+    if s.duration.0 == 0 {
+        return fail("duration", "the duration must be greater than 0");
+    }
+    if s.sample_every.0 == 0 {
+        return fail("sample_every", "sample_every must be greater than 0");
+    }
+    if n == 0 {
+        return fail("nodes.count", "there must be at least one node");
+    }
+    check_groups(s)?;
+    if s.edges.seeds > n {
+        return fail("edges.seeds", format!("{} seed nodes but only {n} nodes", s.edges.seeds));
+    }
+    if s.edges.count > s.edges.seeds {
+        return fail("edges.count", format!("{} edges per node but only {} seed nodes", s.edges.count, s.edges.seeds));
+    }
+    check_network(s)?;
+    for (i, fault) in s.faults.iter().enumerate() {
+        let base = format!("faults.{i}.{}", fault.kind());
+        if fault.at() > s.duration {
+            return fail(&format!("{base}.at"), format!("at {} is after the end of the run ({})", fault.at(), s.duration));
+        }
+        match fault {
+            FaultSpec::Partition { groups, .. } => {
+                if groups.is_empty() {
+                    return fail(&format!("{base}.groups"), "a partition needs at least one group");
+                }
+                for (g, set) in groups.iter().enumerate() {
+                    check_set(&format!("{base}.groups.{g}"), set, n)?;
+                }
+            }
+            FaultSpec::Crash { nodes, .. } | FaultSpec::Restart { nodes, .. } => {
+                check_set(&format!("{base}.nodes"), nodes, n)?;
+            }
+            FaultSpec::Heal { .. } => {}
+        }
+    }
+    if let Some(w) = &s.workload {
+        if w.writers > n {
+            return fail("workload.writers", format!("{} writers but only {n} nodes", w.writers));
+        }
+        if w.readers > n {
+            return fail("workload.readers", format!("{} readers but only {n} nodes", w.readers));
+        }
+        if w.put_every.0 == 0 {
+            return fail("workload.put_every", "put_every must be greater than 0");
+        }
+        if w.get_every.0 == 0 {
+            return fail("workload.get_every", "get_every must be greater than 0");
+        }
+        if !(1..=255).contains(&w.key_bytes) {
+            return fail("workload.key_bytes", "key_bytes must be between 1 and 255");
+        }
+        if w.key_bytes + w.value_bytes.min(u32::MAX - 255) > MAX_KEY_PLUS_VALUE {
+            return fail(
+                "workload.value_bytes",
+                format!("key_bytes + value_bytes must be at most {MAX_KEY_PLUS_VALUE} (PROTOCOL.md §3)"),
+            );
+        }
+        if w.work_bits > MAX_WORK_BITS {
+            return fail("workload.work_bits", format!("work_bits must be at most {MAX_WORK_BITS}: mining is real CPU"));
+        }
+    }
+    let c = &s.nodes.config;
+    for (name, value) in [("k", c.k), ("replicas", c.replicas), ("alpha", c.alpha), ("lookup_budget", c.lookup_budget)] {
+        if value == Some(0) {
+            return fail(&format!("nodes.config.{name}"), format!("{name} must be at least 1"));
+        }
+    }
+    Ok(())
+}
+
+fn check_set(path: &str, set: &NodeSet, n: u32) -> Result<(), Problem> {
+    match set.max_index() {
+        Some(max) if max >= n => fail(path, format!("node {max} does not exist: there are {n} nodes (0..{n})")),
+        _ => Ok(()),
+    }
+}
+
+fn check_groups(s: &Scenario) -> Result<(), Problem> {
+    let n = s.nodes.count;
+    let s24 = s.nodes.groups.ipv4_24s.unwrap_or(n);
+    if s24 == 0 || s24 > n {
+        return fail("nodes.groups.ipv4_24s", format!("ipv4_24s must be between 1 and the node count {n}"));
+    }
+    if s24 < n && n.div_ceil(s24) > 250 {
+        return fail("nodes.groups.ipv4_24s", "at most 250 nodes fit in one /24");
+    }
+    let s16 = s.nodes.groups.ipv4_16s.unwrap_or(s24);
+    if s16 == 0 || s16 > s24 {
+        return fail("nodes.groups.ipv4_16s", format!("ipv4_16s must be between 1 and the number of /24s ({s24})"));
+    }
+    if s24.div_ceil(s16) > SLASH24_PER_16 {
+        return fail("nodes.groups.ipv4_16s", "too few /16s: at most 256 /24s fit in one /16");
+    }
+    if s16 > MAX_SLASH16 {
+        return fail("nodes.groups.ipv4_16s", format!("at most {MAX_SLASH16} /16 prefixes"));
+    }
+    Ok(())
+}
+
+fn check_network(s: &Scenario) -> Result<(), Problem> {
+    let net = &s.network;
+    if let LatencySpec::Uniform { min, max } = &net.latency
+        && min > max
+    {
+        return fail("network.latency.uniform.min", "min must not exceed max");
+    }
+    if let Some(b) = &net.bandwidth
+        && b.uplink_kbps == 0
+    {
+        return fail("network.bandwidth.uplink_kbps", "uplink_kbps must be greater than 0");
+    }
+    match &net.topology {
+        TopologySpec::Full => {}
+        TopologySpec::Regions { weights, latency } => {
+            if weights.is_empty() {
+                return fail("network.topology.regions.weights", "at least one region");
+            }
+            if latency.len() != weights.len() {
+                return fail(
+                    "network.topology.regions.latency",
+                    format!("the latency matrix needs {} rows, one per region", weights.len()),
+                );
+            }
+            for (i, row) in latency.iter().enumerate() {
+                if row.len() != weights.len() {
+                    return fail(
+                        &format!("network.topology.regions.latency.{i}"),
+                        format!("row {i} needs {} entries, one per region", weights.len()),
+                    );
+                }
+            }
+        }
+        TopologySpec::RandomGeometric { sites, .. } => {
+            if *sites == 0 || *sites > 4096 {
+                return fail("network.topology.random_geometric.sites", "sites must be between 1 and 4096");
+            }
+        }
+        TopologySpec::EdgeList { sites, edges } => {
+            if *sites == 0 || *sites > 4096 {
+                return fail("network.topology.edge_list.sites", "sites must be between 1 and 4096");
+            }
+            for (i, (a, b, _)) in edges.iter().enumerate() {
+                if a >= sites || b >= sites {
+                    return fail(
+                        &format!("network.topology.edge_list.edges.{i}"),
+                        format!("edge ({a}, {b}) names a site outside 0..{sites}"),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
