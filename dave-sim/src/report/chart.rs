@@ -174,7 +174,7 @@ pub(crate) fn cartesian_with_x_labels<'a, 'b>(
 }
 
 /// Draws the legend of `chart` at `position` with the project's styling.
-pub(crate) fn legend(chart: &mut Chart, position: SeriesLabelPosition) -> DrawResult {
+pub(crate) fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> DrawResult {
     chart
         .configure_series_labels()
         .position(position)
@@ -193,18 +193,6 @@ pub(crate) fn line_glyph(
     move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style)
 }
 
-/// Legend glyph for a dashed theory line.
-pub(crate) fn dashed_glyph(
-    style: ShapeStyle,
-) -> impl Fn((i32, i32)) -> DynElement<'static, BitMapBackend<'static>, (i32, i32)> + 'static {
-    move |(x, y)| {
-        (EmptyElement::at((x, y))
-            + PathElement::new(vec![(0, 0), (8, 0)], style)
-            + PathElement::new(vec![(14, 0), (22, 0)], style))
-        .into_dyn()
-    }
-}
-
 /// Legend glyph for a filled band.
 pub(crate) fn band_glyph(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], colour.mix(0.25).filled())
@@ -216,22 +204,27 @@ pub(crate) fn theory_style() -> ShapeStyle {
 }
 
 /// Draws a dashed polyline (theory overlay) through `points`.
-pub(crate) fn dashed(
-    chart: &mut Chart,
+pub(crate) fn dashed<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
     points: Vec<(f64, f64)>,
     label: &str,
 ) -> Result<(), Box<dyn Error + Send + Sync>> {
     chart
         .draw_series(DashedLineSeries::new(points, 12, 8, theory_style()))?
         .label(label)
-        .legend(dashed_glyph(theory_style()));
+        .legend(|(x, y)| {
+            // Two short dashes, matching the line drawn on the plot.
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (8, 0)], theory_style())
+                + PathElement::new(vec![(14, 0), (22, 0)], theory_style())
+        });
     Ok(())
 }
 
 /// Draws the 10–90 % band (filled, translucent) and the median line of `series`, given as
 /// `(x, p10, p50, p90)` points sorted by x.
-pub(crate) fn band_and_median(
-    chart: &mut Chart,
+pub(crate) fn band_and_median<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
     series: &[(f64, f64, f64, f64)],
     colour: RGBColor,
     label: &str,
