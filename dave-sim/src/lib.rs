@@ -7,4 +7,5 @@
 pub mod engine;
 pub mod metrics;
 pub mod network;
+pub mod report;
 pub mod scenario;
