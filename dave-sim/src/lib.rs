@@ -9,3 +9,8 @@ pub mod metrics;
 pub mod network;
 pub mod report;
 pub mod scenario;
+pub mod crypto_memo;
+pub mod results;
+pub mod sim;
+pub mod bench;
+pub mod cli;

@@ -41,6 +41,10 @@ pub struct NetStats {
     pub spoofed: u64,
     /// Drops, indexed by [`DropReason::index`].
     pub dropped: [u64; DropReason::ALL.len()],
+    /// Datagrams delivered per op byte (see [`crate::network::OPS`]; the last slot is "other").
+    pub delivered_by_op: [u64; crate::network::OPS.len()],
+    /// Bytes delivered per op byte.
+    pub bytes_by_op: [u64; crate::network::OPS.len()],
 }
 
 impl NetStats {
@@ -148,6 +152,11 @@ impl<H: SimHost, A> Engine<H, A> {
     /// The host of a node, read-only (for metrics).
     pub fn host(&self, node: u32) -> Option<&H> {
         self.slots[node as usize].host.as_ref()
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The network (partitions, topology).
@@ -259,9 +268,12 @@ impl<H: SimHost, A> Engine<H, A> {
             format!("t={} datagram {from} -> {to_addr} len={len} op={:?}", SimTime(now), bytes.first())
         });
         host.handle_datagram(SimTime(slot.clock.local(now)), from, bytes);
-        self.pool.release(buf);
         self.stats.delivered += 1;
         self.stats.bytes_delivered += u64::from(len);
+        let op = if len == 0 { crate::network::OPS.len() - 1 } else { crate::network::op_index(self.pool.get(buf)[0]) };
+        self.stats.delivered_by_op[op] += 1;
+        self.stats.bytes_by_op[op] += u64::from(len);
+        self.pool.release(buf);
         self.flush(to);
     }
 

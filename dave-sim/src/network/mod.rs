@@ -26,6 +26,15 @@ use topology::Topology;
 /// Largest datagram the network carries (PROTOCOL.md §4); larger ones are dropped.
 pub const MAX_DATAGRAM: usize = 1424;
 
+/// Names of the datagram kinds by op byte (PROTOCOL.md §4), for traffic counters; the last
+/// entry counts anything else (empty datagrams, unknown ops).
+pub const OPS: [&str; 8] = ["ping", "pong", "put", "get", "get_ack", "getmyaddrport", "getmyaddrport_ack", "other"];
+
+/// Index into [`OPS`] for a datagram's first byte.
+pub fn op_index(first_byte: u8) -> usize {
+    usize::from(first_byte).min(OPS.len() - 1)
+}
+
 /// Why the network did not deliver a datagram. Names are stable: they appear in
 /// `summary.json` as `datagrams_dropped_<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -105,7 +105,7 @@ pub(crate) fn render_png(
             .pos(Pos::new(HPos::Right, VPos::Center));
         footer_area.draw(&Text::new(
             footer.to_owned(),
-            (WIDTH as i32 - 16, FOOTER_HEIGHT as i32 / 2),
+            (WIDTH as i32 - 30, FOOTER_HEIGHT as i32 / 2),
             footer_style,
         ))?;
         let body = main.titled(title, (FONT, 30).into_font().style(FontStyle::Bold))?;
@@ -196,6 +196,30 @@ pub(crate) fn line_glyph(
 /// Legend glyph for a filled band.
 pub(crate) fn band_glyph(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
     move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], colour.mix(0.25).filled())
+}
+
+/// Legend glyph for a bar of a histogram or bar chart (same shade as the bars).
+pub(crate) fn bar_glyph(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], bar_style(colour))
+}
+
+/// Fill of bars.
+pub(crate) fn bar_style(colour: RGBColor) -> ShapeStyle {
+    colour.mix(0.75).filled()
+}
+
+/// Draws a legend as a column of (colour, label) lines in its own area, for charts whose data
+/// would otherwise hide under an in-plot legend (several panels sharing one legend).
+pub(crate) fn side_legend(area: &Root, heading: &str, entries: &[(RGBColor, String)]) -> DrawResult {
+    let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let top = 80;
+    area.draw(&Text::new(heading.to_owned(), (10, top - 36), style.clone()))?;
+    for (i, (colour, label)) in entries.iter().enumerate() {
+        let y = top + i as i32 * 30;
+        area.draw(&PathElement::new(vec![(10, y), (40, y)], colour.stroke_width(3)))?;
+        area.draw(&Text::new(label.clone(), (50, y), style.clone()))?;
+    }
+    Ok(())
 }
 
 /// Style of dashed theory reference lines.

@@ -231,16 +231,16 @@ pub(crate) fn render_hops(path: &Path, meta: &ChartMeta, data: &LookupData) -> R
             -0.5..x_max,
             0.0..chart::upper(y_max) * 1.1,
             "hops (rounds of queries until the lookup ended)",
-            "share of GETs",
+            "share of GETs (fraction)",
         )?;
         let bar = chart::colour(0);
         chart
             .draw_series(counts.iter().enumerate().map(|(h, c)| {
                 let x = h as f64;
-                Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *c as f64 / total)], bar.mix(0.75).filled())
+                Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *c as f64 / total)], chart::bar_style(bar))
             }))?
             .label(format!("measured, {} GETs", data.rows.len()))
-            .legend(chart::band_glyph(bar));
+            .legend(chart::bar_glyph(bar));
         let top = chart::upper(y_max) * 1.1;
         let mean_style = chart::colour(1).stroke_width(3);
         chart

@@ -62,14 +62,14 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &StorageData) -> Resul
         chart
             .draw_series(used.iter().map(|b| {
                 let x = *b as f64;
-                Rectangle::new([(x - 0.4, 0.0), (x + 0.4, per_node[*b])], bar.mix(0.75).filled())
+                Rectangle::new([(x - 0.4, 0.0), (x + 0.4, per_node[*b])], chart::bar_style(bar))
             }))?
             .label(format!(
                 "measured: {} holdings over {} nodes",
                 data.held_distances.len(),
                 data.nodes
             ))
-            .legend(chart::band_glyph(bar));
+            .legend(chart::bar_glyph(bar));
         if let (Some(e), Some(r)) = (expected, data.replicas) {
             chart::dashed(
                 &mut chart,

@@ -678,6 +678,18 @@ fn render_charts(out: &Path, manifest: &Manifest, rows: &[AggregateRow]) -> Resu
         .iter()
         .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
         .collect();
+    // Values spanning decades (10, 100, 1000) would crowd into one corner of a linear axis; they
+    // are drawn evenly spaced in the order given, which for such grids is a log scale.
+    let numeric = numeric.filter(|xs| {
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        !(lo > 0.0 && hi / lo >= 20.0)
+    });
+    let x_desc = if numeric.is_some() {
+        x_param.path.clone()
+    } else {
+        format!("{} (values evenly spaced)", x_param.path)
+    };
     let by_metric: BTreeMap<&str, Vec<&AggregateRow>> =
         rows.iter().fold(BTreeMap::new(), |mut m, r| {
             m.entry(r.metric.as_str()).or_insert_with(Vec::new).push(r);
@@ -723,7 +735,7 @@ fn render_charts(out: &Path, manifest: &Manifest, rows: &[AggregateRow]) -> Resu
                 None,
                 x_lo..x_hi,
                 (y_lo - pad)..(y_hi + pad),
-                &x_param.path,
+                &x_desc,
                 &format!("{metric} (mean, 95 % CI over seeds)"),
                 x_labels,
                 x_label,

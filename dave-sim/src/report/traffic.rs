@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ReportError;
 use super::chart::{self, ChartMeta};
@@ -45,7 +46,11 @@ fn run_mean(series: &OpSeries, pick: impl Fn(&TrafficPoint) -> f64) -> f64 {
     series.points.iter().map(pick).sum::<f64>() / series.points.len() as f64
 }
 
-/// Renders `traffic.png`: datagrams (top panel) and bytes (bottom panel) per node per second.
+/// Width of the legend column on the right of the traffic chart.
+const LEGEND_WIDTH: u32 = 300;
+
+/// Renders `traffic.png`: datagrams (top panel) and bytes (bottom panel) per node per second,
+/// sharing one legend column on the right so no line hides under it.
 pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Result<(), ReportError> {
     chart::render_png(path, &meta.footer(), "Traffic per node by op", |root| {
         if data.ops.iter().all(|s| s.points.is_empty()) {
@@ -56,10 +61,11 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Resul
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.t_s))
             .fold(0.0, f64::max);
-        let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 / 2);
+        let (plots, legend_area) = root.split_horizontally(root.dim_in_pixel().0 - LEGEND_WIDTH);
+        let (top, bottom) = plots.split_vertically(plots.dim_in_pixel().1 / 2);
         let panels: [(&chart::Root, &str, &str, fn(&TrafficPoint) -> f64); 2] = [
-            (&top, "Datagrams", "datagrams / node / s", |p| p.datagrams_per_node_s),
-            (&bottom, "Bytes", "bytes / node / s", |p| p.bytes_per_node_s),
+            (&top, "Datagrams sent", "datagrams / node / s", |p| p.datagrams_per_node_s),
+            (&bottom, "Bytes sent (UDP payload)", "bytes / node / s", |p| p.bytes_per_node_s),
         ];
         for (area, caption, y_desc, pick) in panels {
             let max = data
@@ -77,18 +83,33 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Resul
             )?;
             for (i, series) in data.ops.iter().enumerate() {
                 let style = chart::colour(i).stroke_width(2);
-                chart
-                    .draw_series(LineSeries::new(series.points.iter().map(|p| (p.t_s, pick(p))), style))?
-                    .label(format!("{} (mean {})", series.op, chart::tick(run_mean(series, pick))))
-                    .legend(chart::line_glyph(style));
+                chart.draw_series(LineSeries::new(
+                    series.points.iter().map(|p| (p.t_s, pick(p))),
+                    style,
+                ))?;
             }
-            chart::legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
-        Ok(())
+        let entries: Vec<(RGBColor, String)> = data
+            .ops
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    chart::colour(i),
+                    format!(
+                        "{}: {} dg/s, {} B/s",
+                        s.op,
+                        chart::tick(run_mean(s, |p| p.datagrams_per_node_s)),
+                        chart::tick(run_mean(s, |p| p.bytes_per_node_s))
+                    ),
+                )
+            })
+            .collect();
+        chart::side_legend(&legend_area, "op: mean per node", &entries)
     })
 }
 
-/// Renders `drops.png`: a horizontal bar per drop reason.
+/// Renders `drops.png`: a bar per drop reason, reasons named on the x axis.
 pub(crate) fn render_drops(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Result<(), ReportError> {
     chart::render_png(path, &meta.footer(), "Dropped datagrams by reason", |root| {
         let drops: Vec<&(String, u64)> = data.drops.iter().filter(|d| d.1 > 0).collect();
@@ -96,27 +117,36 @@ pub(crate) fn render_drops(path: &Path, meta: &ChartMeta, data: &TrafficData) ->
             return chart::no_data_note(root, "no datagram was dropped in this run");
         }
         let max = drops.iter().map(|d| d.1).max().unwrap_or(1) as f64;
-        let n = drops.len() as f64;
-        let mut chart = chart::cartesian(
+        let labels: Vec<String> = drops.iter().map(|d| d.0.clone()).collect();
+        let categorical = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let mut chart = chart::cartesian_with_x_labels(
             root,
             None,
-            0.0..chart::upper(max) * 1.15,
-            -0.5..n - 0.5,
+            -0.5..drops.len() as f64 - 0.5,
+            0.0..chart::upper(max) * 1.08,
+            "reason",
             "datagrams dropped over the whole run (count)",
-            "",
+            drops.len(),
+            &categorical,
         )?;
-        for (i, (reason, count)) in drops.iter().enumerate() {
-            let y = i as f64;
-            let colour = chart::colour(i);
+        for (i, (_, count)) in drops.iter().enumerate() {
+            let x = i as f64;
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(0.0, y - 0.3), (*count as f64, y + 0.3)],
-                colour.mix(0.8).filled(),
+                [(x - 0.3, 0.0), (x + 0.3, *count as f64)],
+                chart::bar_style(chart::colour(i)),
             )))?;
-            // Reasons label their own bars: a categorical y axis with numeric ticks would mislead.
             chart.draw_series(std::iter::once(Text::new(
-                format!("{reason}: {count}"),
-                (*count as f64 + max * 0.01, y + 0.15),
-                (chart::FONT, 20).into_font(),
+                count.to_string(),
+                (x, *count as f64 + max * 0.02),
+                TextStyle::from((chart::FONT, 20).into_font())
+                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
             )))?;
         }
         Ok(())

@@ -1,0 +1,310 @@
+//! Turns node observations and samples into the rows and named metrics of a run
+//! (SIMULATOR.md §"Metric names" and §"The report").
+//!
+//! Definitions where the spec leaves room:
+//! - `get_success_rate`: found ÷ (finished GETs + GETs still unfinished `UNFINISHED_GRACE`
+//!   after they started). GETs ask only for records written at least `read_after` earlier.
+//! - `propagation_p50_ms`/`p90`: over every (record, replica) pair among the first
+//!   `replicas` nodes to store a record, the delay from the write to that node's store event.
+//! - `put_replicas_mean`: live nodes holding a record `PROPAGATION_WINDOW` after its write,
+//!   averaged over records written early enough to be checked.
+//! - `records_lost`: records that no live node holds at the end of the run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::stats::{mean, quantile};
+use crate::engine::SimTime;
+
+/// How long after a write its replicas are counted for `put_replicas_mean`.
+pub const PROPAGATION_WINDOW_US: u64 = 30_000_000;
+/// A GET still unfinished this long after it started counts as failed.
+pub const UNFINISHED_GRACE_US: u64 = 30_000_000;
+
+/// One GET or PUT lookup (a row of `lookups.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LookupRow {
+    /// Start, seconds of virtual time.
+    pub time_s: f64,
+    /// Node that ran it.
+    pub node: u32,
+    /// `get` or `put`.
+    pub kind: &'static str,
+    /// RecordId (hex).
+    pub record: String,
+    /// Finished before the end of the run.
+    pub finished: bool,
+    /// GET: found the record. PUT: reached at least one replica.
+    pub success: bool,
+    /// Latency in ms (NaN if unfinished).
+    pub latency_ms: f64,
+    /// Hops.
+    pub hops: u32,
+    /// Queries sent.
+    pub queries: u32,
+}
+
+/// One written record (a row of `records.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordRow {
+    /// RecordId (hex).
+    pub record: String,
+    /// Writer node.
+    pub writer: u32,
+    /// Write time, s.
+    pub written_s: f64,
+    /// Delay to the first store event, ms (NaN if none).
+    pub first_replica_ms: f64,
+    /// Delay to the last of the first `replicas` store events, ms (NaN if none).
+    pub last_replica_ms: f64,
+    /// Distinct nodes that ever stored it.
+    pub replicas_ever: u32,
+    /// Live holders `PROPAGATION_WINDOW` after the write (empty if the run ended first).
+    pub replicas_after_window: Option<u32>,
+    /// Live holders at the end.
+    pub replicas_end: u32,
+    /// Delays (ms) of the first `replicas` store events, `;`-separated: replicas over time.
+    pub replica_delays_ms: String,
+}
+
+/// One sample (a row of `timeseries.csv`). Counters are cumulative since the start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleRow {
+    /// Sample time, s.
+    pub time_s: f64,
+    /// Node class (only `honest` in this version).
+    pub class: &'static str,
+    /// Nodes up.
+    pub nodes_up: u32,
+    /// Datagrams delivered.
+    pub datagrams_delivered: u64,
+    /// Datagrams dropped (all reasons).
+    pub datagrams_dropped: u64,
+    /// Bytes delivered.
+    pub bytes_delivered: u64,
+    /// GETs finished.
+    pub gets_finished: u64,
+    /// GETs that found their record.
+    pub gets_found: u64,
+    /// PUT lookups finished.
+    pub puts_finished: u64,
+    /// Records held, summed over live nodes.
+    pub records_held: u64,
+    /// Mean active peers per live node.
+    pub active_peers_mean: f64,
+    /// Median reliability score held by live nodes of their peers.
+    pub reliability_median: f64,
+    /// Cumulative datagrams delivered per op, `;`-separated in `OPS` order.
+    pub datagrams_by_op: String,
+}
+
+/// A sampled node's table (a row of `peers.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeerRow {
+    /// Sample time, s.
+    pub time_s: f64,
+    /// Node.
+    pub node: u32,
+    /// Up at the sample.
+    pub up: bool,
+    /// Candidates.
+    pub candidates: u32,
+    /// Verified (not active).
+    pub verified: u32,
+    /// Active.
+    pub active: u32,
+    /// Edge peers.
+    pub edges: u32,
+    /// Records stored.
+    pub records: u32,
+    /// Mean reliability of its peers.
+    pub reliability_mean: f64,
+    /// Lowest reliability of its peers.
+    pub reliability_min: f64,
+}
+
+#[derive(Debug, Clone)]
+struct PendingLookup {
+    row: usize,
+    started: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RecordState {
+    row: usize,
+    written: u64,
+    /// Nodes holding it now (including down nodes' backups).
+    holders: BTreeSet<u32>,
+    ever: BTreeSet<u32>,
+    delays_us: Vec<u64>,
+}
+
+/// Accumulates observations into rows.
+#[derive(Debug, Default)]
+pub struct Collector {
+    /// Replicas targeted per record (from the config).
+    pub replicas_target: usize,
+    /// Lookup rows.
+    pub lookups: Vec<LookupRow>,
+    /// Record rows.
+    pub records: Vec<RecordRow>,
+    /// Sample rows.
+    pub samples: Vec<SampleRow>,
+    /// Peer rows.
+    pub peers: Vec<PeerRow>,
+    pending: BTreeMap<(u32, u64), PendingLookup>,
+    record_state: BTreeMap<u64, RecordState>,
+    /// Per node: records it holds (for clearing on an empty restart).
+    held_by: BTreeMap<u32, BTreeSet<u64>>,
+    /// Reliability scores gathered at the last sample.
+    pub last_reliability: Vec<f64>,
+    /// Mean active peers at the last sample.
+    pub last_active_mean: f64,
+}
+
+fn hex(record: u64) -> String {
+    format!("{record:016x}")
+}
+
+impl Collector {
+    /// A collector for a network that targets `replicas` replicas per record.
+    pub fn new(replicas: usize) -> Collector {
+        Collector { replicas_target: replicas.max(1), ..Collector::default() }
+    }
+
+    /// A GET or PUT lookup started.
+    pub fn lookup_started(&mut self, now: SimTime, node: u32, lookup: u64, kind: &'static str, record: u64) {
+        self.pending.insert((node, lookup), PendingLookup { row: self.lookups.len(), started: now.0 });
+        self.lookups.push(LookupRow {
+            time_s: now.0 as f64 / 1e6,
+            node,
+            kind,
+            record: hex(record),
+            finished: false,
+            success: false,
+            latency_ms: f64::NAN,
+            hops: 0,
+            queries: 0,
+        });
+    }
+
+    /// A record was written by `writer` at `now`.
+    pub fn record_written(&mut self, now: SimTime, writer: u32, record: u64) {
+        if self.record_state.contains_key(&record) {
+            return;
+        }
+        let row = self.records.len();
+        self.records.push(RecordRow {
+            record: hex(record),
+            writer,
+            written_s: now.0 as f64 / 1e6,
+            first_replica_ms: f64::NAN,
+            last_replica_ms: f64::NAN,
+            replicas_ever: 0,
+            replicas_after_window: None,
+            replicas_end: 0,
+            replica_delays_ms: String::new(),
+        });
+        self.record_state.insert(record, RecordState { row, written: now.0, ..RecordState::default() });
+    }
+
+    /// A lookup finished.
+    pub fn lookup_done(&mut self, now: SimTime, node: u32, lookup: u64, found: bool, hops: u32, queries: u32) {
+        if let Some(p) = self.pending.remove(&(node, lookup)) {
+            let row = &mut self.lookups[p.row];
+            row.finished = true;
+            row.success = found;
+            row.latency_ms = now.0.saturating_sub(p.started) as f64 / 1e3;
+            row.hops = hops;
+            row.queries = queries;
+        }
+    }
+
+    /// A node stored a record.
+    pub fn stored(&mut self, now: SimTime, node: u32, record: u64) {
+        self.held_by.entry(node).or_default().insert(record);
+        let target = self.replicas_target;
+        if let Some(s) = self.record_state.get_mut(&record) {
+            s.holders.insert(node);
+            if s.ever.insert(node) && s.delays_us.len() < target {
+                s.delays_us.push(now.0.saturating_sub(s.written));
+            }
+        }
+    }
+
+    /// A node dropped a record.
+    pub fn forgotten(&mut self, node: u32, record: u64) {
+        if let Some(set) = self.held_by.get_mut(&node) {
+            set.remove(&record);
+        }
+        if let Some(s) = self.record_state.get_mut(&record) {
+            s.holders.remove(&node);
+        }
+    }
+
+    /// A node restarted with an empty store: it holds nothing any more.
+    pub fn node_wiped(&mut self, node: u32) {
+        for record in self.held_by.remove(&node).unwrap_or_default() {
+            if let Some(s) = self.record_state.get_mut(&record) {
+                s.holders.remove(&node);
+            }
+        }
+    }
+
+    /// Counts live holders of a record now (for `put_replicas_mean`).
+    pub fn check_replicas(&mut self, record: u64, is_up: impl Fn(u32) -> bool) {
+        if let Some(s) = self.record_state.get(&record) {
+            let live = s.holders.iter().filter(|&&n| is_up(n)).count() as u32;
+            self.records[s.row].replicas_after_window = Some(live);
+        }
+    }
+
+    /// Records written so far: (RecordId, write time µs), oldest first.
+    pub fn written(&self) -> impl Iterator<Item = u64> + '_ {
+        self.record_state.keys().copied()
+    }
+
+    /// Finishes the record rows at the end of the run.
+    pub fn finish(&mut self, is_up: impl Fn(u32) -> bool) {
+        for s in self.record_state.values() {
+            let row = &mut self.records[s.row];
+            row.replicas_ever = s.ever.len() as u32;
+            row.replicas_end = s.holders.iter().filter(|&&n| is_up(n)).count() as u32;
+            row.first_replica_ms = s.delays_us.first().map_or(f64::NAN, |&d| d as f64 / 1e3);
+            row.last_replica_ms = s.delays_us.last().map_or(f64::NAN, |&d| d as f64 / 1e3);
+            row.replica_delays_ms =
+                s.delays_us.iter().map(|d| format!("{:.3}", *d as f64 / 1e3)).collect::<Vec<_>>().join(";");
+        }
+    }
+
+    /// The named metrics derived from the rows (workload part).
+    pub fn metrics(&self, end: SimTime, out: &mut BTreeMap<String, f64>) {
+        let gets: Vec<&LookupRow> = self.lookups.iter().filter(|l| l.kind == "get").collect();
+        let counted = gets
+            .iter()
+            .filter(|l| l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64)
+            .count();
+        let found = gets.iter().filter(|l| l.finished && l.success).count();
+        out.insert("gets".into(), gets.len() as f64);
+        out.insert("puts".into(), self.lookups.iter().filter(|l| l.kind == "put").count() as f64);
+        out.insert("get_success_rate".into(), if counted == 0 { f64::NAN } else { found as f64 / counted as f64 });
+        let mut lat: Vec<f64> = gets.iter().filter(|l| l.success).map(|l| l.latency_ms).collect();
+        out.insert("get_latency_p50_ms".into(), quantile(&mut lat, 0.5));
+        out.insert("get_latency_p99_ms".into(), quantile(&mut lat, 0.99));
+        out.insert("lookup_hops_mean".into(), mean(gets.iter().filter(|l| l.finished).map(|l| f64::from(l.hops))));
+        out.insert(
+            "put_replicas_mean".into(),
+            mean(self.records.iter().filter_map(|r| r.replicas_after_window.map(f64::from))),
+        );
+        let mut delays: Vec<f64> =
+            self.record_state.values().flat_map(|s| s.delays_us.iter().map(|&d| d as f64 / 1e3)).collect();
+        out.insert("propagation_p50_ms".into(), quantile(&mut delays, 0.5));
+        out.insert("propagation_p90_ms".into(), quantile(&mut delays, 0.9));
+        out.insert("records_written".into(), self.records.len() as f64);
+        out.insert("records_lost".into(), self.records.iter().filter(|r| r.replicas_end == 0).count() as f64);
+        let mut rel = self.last_reliability.clone();
+        out.insert("honest_reliability_median".into(), quantile(&mut rel, 0.5));
+        out.insert("active_peers_mean".into(), self.last_active_mean);
+    }
+}
