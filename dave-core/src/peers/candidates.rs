@@ -41,6 +41,7 @@ pub(crate) enum Offer {
 }
 
 impl Candidates {
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.list.len()
     }

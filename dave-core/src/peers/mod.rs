@@ -265,6 +265,7 @@ impl PeerTable {
         self.by_addr.len()
     }
 
+    #[cfg(test)]
     pub(crate) fn bucket_len(&self, bucket: usize) -> usize {
         self.buckets.get(bucket).map_or(0, Vec::len)
     }
@@ -560,6 +561,7 @@ impl PeerTable {
     }
 
     /// Number of non-edge bucketed peers of a group (for tests and metrics).
+    #[cfg(test)]
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
         self.groups.get(&group).copied().unwrap_or(0) as usize
     }

@@ -18,6 +18,7 @@ pub(crate) struct SlotHeap {
 }
 
 impl SlotHeap {
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.items.len()
     }

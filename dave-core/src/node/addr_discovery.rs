@@ -1,0 +1,129 @@
+//! Own address and loopback prevention (PROTOCOL.md §6).
+//!
+//! At start and every ADDR_EVERY the node asks its verified edges (or, without edges, a few
+//! random active peers) "what address do you see me at?". It adopts an answer when an edge gives
+//! it or two different responders agree, and then drops datagrams from that address and never
+//! adds it to its table. Only addresses asked in the current round may answer, once each.
+//! GETMYADDRPORT is answered only to verified peers, because the answer is 19× the question.
+
+use std::net::SocketAddr;
+
+use crate::event::{Event, RejectReason};
+use crate::timer::Timer;
+use crate::wire::Message;
+
+use super::Node;
+
+/// Active peers asked per round when the node has no edges.
+const PEERS_ASKED: usize = 3;
+
+#[derive(Debug, Default)]
+pub(crate) struct AddrDiscovery {
+    adopted: Option<SocketAddr>,
+    /// `(responder, is_edge, answer)` for the current round.
+    asked: Vec<(SocketAddr, bool, Option<SocketAddr>)>,
+}
+
+impl AddrDiscovery {
+    pub(crate) fn adopted(&self) -> Option<SocketAddr> {
+        self.adopted
+    }
+
+    fn was_asked(&self, addr: &SocketAddr) -> bool {
+        self.asked.iter().any(|(a, _, _)| a == addr)
+    }
+}
+
+impl Node {
+    /// Starts a discovery round: asks every verified edge, or a few random active peers.
+    pub(super) fn start_addr_round(&mut self) {
+        self.addr.asked.clear();
+        let has_edges = self.peers.iter().any(|(_, p)| p.edge);
+        let mut targets = std::mem::take(&mut self.scratch_addrs);
+        targets.clear();
+        if has_edges {
+            targets.extend(
+                self.peers
+                    .iter()
+                    .filter(|(_, p)| p.edge && p.is_verified())
+                    .map(|(_, p)| p.addr),
+            );
+        } else {
+            let rng = &mut self.rng;
+            let unused = SocketAddr::from(([0, 0, 0, 0], 0));
+            self.peers.share(
+                &unused,
+                PEERS_ASKED,
+                || rand_core::Rng::next_u64(rng),
+                &mut targets,
+            );
+        }
+        for &to in &targets {
+            self.ask_addr(to);
+        }
+        self.scratch_addrs = targets;
+        self.timers.set(
+            Timer::AddrDiscovery,
+            Some(self.now + self.config.addr_every),
+        );
+    }
+
+    fn ask_addr(&mut self, to: SocketAddr) {
+        let edge = self.peers.peer_at(&to).is_some_and(|p| p.edge);
+        self.addr.asked.push((to, edge, None));
+        self.send(to, &Message::GetMyAddrPort);
+    }
+
+    /// A peer was just verified: if we still lack an address, ask it (edges always; other
+    /// peers only when there are no edges), so a node learns its address after its first
+    /// handshake rather than a whole ADDR_EVERY later.
+    pub(super) fn on_verified(&mut self, addr: SocketAddr, edge: bool) {
+        if self.addr.adopted.is_some() || self.addr.was_asked(&addr) {
+            return;
+        }
+        let has_edges = self.peers.iter().any(|(_, p)| p.edge);
+        if edge || (!has_edges && self.addr.asked.len() < PEERS_ASKED) {
+            self.ask_addr(addr);
+        }
+    }
+
+    /// GETMYADDRPORT: answered to verified peers only (§6).
+    pub(super) fn on_get_my_addr(&mut self, from: SocketAddr) {
+        let verified = self
+            .peers
+            .peer_at(&from)
+            .is_some_and(|p| p.is_verified() && p.has_round_trip());
+        if !verified {
+            return self.reject(from, RejectReason::NotVerified);
+        }
+        self.send(from, &Message::GetMyAddrPortAck(from));
+    }
+
+    /// GETMYADDRPORT_ACK: counted only from an address asked this round, once.
+    pub(super) fn on_my_addr(&mut self, from: SocketAddr, seen: SocketAddr) {
+        let slot = self
+            .addr
+            .asked
+            .iter_mut()
+            .find(|(a, _, answer)| *a == from && answer.is_none());
+        let Some((_, edge, answer)) = slot else {
+            return self.reject(from, RejectReason::UnexpectedAddrAck);
+        };
+        if !crate::addr::is_routable(&seen) {
+            return self.reject(from, RejectReason::UnexpectedAddrAck);
+        }
+        *answer = Some(seen);
+        let edge = *edge;
+        let agreeing = self
+            .addr
+            .asked
+            .iter()
+            .filter(|(_, _, a)| *a == Some(seen))
+            .count();
+        if (edge || agreeing >= 2) && self.addr.adopted != Some(seen) {
+            self.addr.adopted = Some(seen);
+            self.forget_own_address(seen);
+            self.emit(Event::AddressAdopted { addr: seen });
+        }
+    }
+}

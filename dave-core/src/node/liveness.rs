@@ -1,0 +1,409 @@
+//! Pings, pongs and the life of a peer (PROTOCOL.md §5): candidates, verification, activation,
+//! deactivation, dropping, test-before-evict and sharing.
+
+use std::net::SocketAddr;
+
+use crate::event::{Event, RejectReason};
+use crate::peers::{Admit, Candidate, Offer, Peer, PeerIdx, PendingPing};
+use crate::wire::{AddrList, Message, PADDED_PING_LEN, PingKind, Pong, PongAuth, pong_digest};
+
+use super::Node;
+
+/// Bytes of a PING without padding.
+const PING_LEN: usize = 34;
+/// Bytes of a LIVE PONG.
+const LIVE_PONG_LEN: usize = 34;
+/// Bytes of an AUTH PONG without addresses: op, kind, nonce, salt, pubkey, sig, count.
+const AUTH_PONG_BASE: usize = 1 + 1 + 32 + 16 + 32 + 64 + 1;
+/// Bytes per shared address.
+const ADDR_LEN: usize = crate::addr::ADDR_LEN;
+
+/// Who a PONG from some address answers.
+enum Pinged {
+    Peer(PeerIdx),
+    Candidate,
+}
+
+impl Node {
+    /// A PING: answer it, and if the sender is new, make it a candidate and ping it back within
+    /// the anti-amplification allowance (§5, §8).
+    pub(super) fn on_ping(&mut self, from: SocketAddr, kind: PingKind, nonce: [u8; 32]) {
+        match kind {
+            PingKind::Live => {
+                if !self.may_answer(from, LIVE_PONG_LEN) {
+                    self.reject(from, RejectReason::AmplificationLimit);
+                    return;
+                }
+                let pong = Pong {
+                    kind,
+                    nonce,
+                    auth: None,
+                };
+                self.send(from, &Message::Pong(pong));
+            }
+            PingKind::Auth => {
+                if !self.send_auth_pong(from, nonce) {
+                    return;
+                }
+            }
+        }
+        let known = self.peers.by_addr(&from).is_some()
+            || self.peers.candidates.position(&from).is_some()
+            || self.peers.evictions.iter().any(|e| e.newcomer.addr == from);
+        if !known && self.acceptable_peer_addr(&from) && self.may_answer(from, PING_LEN) {
+            // The answering AUTH PING is within the allowance, so it needs no padding.
+            self.offer_candidate(from, Some(0));
+        }
+    }
+
+    /// Signs and queues an AUTH PONG with as many shared peers as the allowance permits.
+    fn send_auth_pong(&mut self, to: SocketAddr, nonce: [u8; 32]) -> bool {
+        let round_trip = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip());
+        let mut n = self.config.npeer_limit.min(u8::MAX as usize);
+        if !round_trip {
+            let allowance = self.amp.allowance(&to) as usize;
+            if allowance < AUTH_PONG_BASE {
+                self.reject(to, RejectReason::AmplificationLimit);
+                return false;
+            }
+            n = n.min((allowance - AUTH_PONG_BASE) / ADDR_LEN);
+        }
+        let mut addrs = std::mem::take(&mut self.scratch_addrs);
+        addrs.clear();
+        let rng = &mut self.rng;
+        self.peers
+            .share(&to, n, || rand_core::Rng::next_u64(rng), &mut addrs);
+        let len = AUTH_PONG_BASE + ADDR_LEN * addrs.len();
+        if !self.may_answer(to, len) {
+            self.scratch_addrs = addrs;
+            self.reject(to, RejectReason::AmplificationLimit);
+            return false;
+        }
+        let salt: [u8; 16] = self.random_bytes();
+        let list = AddrList::Addrs(&addrs);
+        let sig = self
+            .crypto
+            .sign(&self.signing_key, &pong_digest(&nonce, &salt, &list));
+        let auth = PongAuth {
+            salt,
+            pubkey: self.public_key,
+            sig,
+            addrs: list,
+        };
+        let pong = Pong {
+            kind: PingKind::Auth,
+            nonce,
+            auth: Some(auth),
+        };
+        self.send(to, &Message::Pong(pong));
+        self.scratch_addrs = addrs;
+        true
+    }
+
+    /// Sends a PING and returns it as pending. `pad_to` 0 for a peer that passed a round trip
+    /// or an answer within the allowance, [`PADDED_PING_LEN`] otherwise.
+    fn send_ping(&mut self, to: SocketAddr, kind: PingKind, pad_to: usize) -> PendingPing {
+        let nonce: [u8; 32] = self.random_bytes();
+        self.send(
+            to,
+            &Message::Ping {
+                kind,
+                nonce,
+                pad_to,
+            },
+        );
+        PendingPing {
+            nonce,
+            kind,
+            sent: self.now,
+        }
+    }
+
+    /// Offers an address to the candidate list and pings it with an AUTH PING. `pad_to` is the
+    /// padding to use; `None` means "learned from a third party": pad to 160 bytes.
+    pub(super) fn offer_candidate(&mut self, addr: SocketAddr, pad_to: Option<usize>) {
+        if !self.acceptable_peer_addr(&addr) || self.peers.by_addr(&addr).is_some() {
+            return;
+        }
+        let candidate = Candidate {
+            addr,
+            group: crate::addr::network_group(&addr),
+            ping: None,
+            added: self.now,
+        };
+        let random = self.random_u64();
+        let offer = self.peers.candidates.offer(
+            candidate,
+            self.config.max_candidates,
+            self.config.group_limit_table,
+            random,
+        );
+        if offer == Offer::Added {
+            let ping = self.send_ping(addr, PingKind::Auth, pad_to.unwrap_or(PADDED_PING_LEN));
+            if let Some(c) = self.peers.candidates.get_mut(&addr) {
+                c.ping = Some(ping);
+            }
+        }
+    }
+
+    /// A PONG: valid only as the answer to our pending ping from that address, with the right
+    /// nonce and kind, within one ping interval; an AUTH PONG must also show the pinned key (if
+    /// any) and a valid signature. Anything else is rejected and the nonce stays pending.
+    pub(super) fn on_pong(&mut self, from: SocketAddr, pong: &Pong<'_>) {
+        let now = self.now;
+        let validity = self.config.ping_every;
+        let matches = |p: &Option<PendingPing>| {
+            p.as_ref().is_some_and(|p| {
+                p.nonce == pong.nonce
+                    && p.kind == pong.kind
+                    && now.saturating_duration_since(p.sent) <= validity
+            })
+        };
+        let (pinged, pending) = match self.peers.by_addr(&from) {
+            Some(idx) => match self.peers.get(idx) {
+                Some(peer) if matches(&peer.ping) => (Pinged::Peer(idx), peer.ping),
+                _ => return self.reject(from, RejectReason::UnexpectedPong),
+            },
+            None => match self.peers.candidates.get_mut(&from) {
+                Some(c) if matches(&c.ping) => (Pinged::Candidate, c.ping),
+                _ => return self.reject(from, RejectReason::UnexpectedPong),
+            },
+        };
+        let Some(pending) = pending else { return };
+        let rtt = now.saturating_duration_since(pending.sent);
+
+        if let Some(auth) = &pong.auth {
+            let pinned = match pinged {
+                Pinged::Peer(idx) => self.peers.get(idx).and_then(|p| p.pubkey),
+                Pinged::Candidate => None,
+            };
+            if pinned.is_some_and(|k| k != auth.pubkey) {
+                return self.reject(from, RejectReason::PinnedKeyMismatch);
+            }
+            let id = crate::id::NodeId::from_public_key(&auth.pubkey);
+            if id == self.node_id {
+                return self.reject(from, RejectReason::DuplicateIdentity);
+            }
+            let digest = pong_digest(&pong.nonce, &auth.salt, &auth.addrs);
+            if !self.crypto.verify(&auth.pubkey, &digest, &auth.sig) {
+                return self.reject(from, RejectReason::BadPongSignature);
+            }
+        }
+
+        self.amp.forget(&from);
+        match pinged {
+            Pinged::Peer(idx) => self.peer_answered(idx, pong, rtt),
+            Pinged::Candidate => {
+                self.peers.candidates.remove(&from);
+                if let Some(auth) = &pong.auth {
+                    let peer = Peer::verified(from, auth.pubkey, now, rtt);
+                    self.admit(peer);
+                }
+            }
+        }
+        if let Some(auth) = &pong.auth {
+            let id = crate::id::NodeId::from_public_key(&auth.pubkey);
+            self.lookups.learn_identity(from, id);
+            for addr in auth.addrs.iter() {
+                if addr != from {
+                    self.offer_candidate(addr, None);
+                }
+            }
+        }
+    }
+
+    /// A table peer answered its pending ping correctly.
+    fn peer_answered(&mut self, idx: PeerIdx, pong: &Pong<'_>, rtt: std::time::Duration) {
+        let now = self.now;
+        let Some(peer) = self.peers.get_mut(idx) else {
+            return;
+        };
+        peer.ping = None;
+        let (addr, first_verification) = (peer.addr, peer.pubkey.is_none());
+        match (&pong.auth, first_verification) {
+            (Some(auth), true) => {
+                // An edge's first AUTH PONG pins its key.
+                if !self.peers.pin_edge(idx, auth.pubkey, now, rtt) {
+                    return self.reject(addr, RejectReason::DuplicateIdentity);
+                }
+                let node_id = crate::id::NodeId::from_public_key(&auth.pubkey);
+                self.emit(Event::PeerAdded {
+                    addr,
+                    node_id,
+                    edge: true,
+                });
+                self.on_verified(addr, true);
+            }
+            (Some(_), false) => {
+                peer.last_auth = Some(now);
+                peer.answered(now, rtt);
+            }
+            (None, _) => peer.answered(now, rtt),
+        }
+        self.update_activity(idx);
+    }
+
+    /// Places a newly verified candidate in the table (§5 limits, test-before-evict).
+    fn admit(&mut self, peer: Peer) {
+        let (addr, node_id) = (peer.addr, peer.id);
+        match self.peers.admit(peer, self.now, &self.config) {
+            Admit::Added(_) => {
+                self.emit(Event::PeerAdded {
+                    addr,
+                    node_id,
+                    edge: false,
+                });
+                self.on_verified(addr, false);
+            }
+            Admit::Replaced(_) => {
+                // The evicted peer was removed by the table; report both sides.
+                self.emit(Event::PeerAdded {
+                    addr,
+                    node_id,
+                    edge: false,
+                });
+                self.on_verified(addr, false);
+            }
+            Admit::Testing { incumbent } => self.test_incumbent(incumbent),
+            Admit::BucketFull | Admit::GroupLimit | Admit::Duplicate => {}
+        }
+    }
+
+    /// Pings the incumbent of a full bucket unless a ping to it is already pending.
+    fn test_incumbent(&mut self, idx: PeerIdx) {
+        let Some(peer) = self.peers.get(idx) else {
+            return;
+        };
+        let pending_fresh = peer
+            .ping
+            .is_some_and(|p| self.now.saturating_duration_since(p.sent) < self.config.ping_every);
+        if pending_fresh {
+            return;
+        }
+        let addr = peer.addr;
+        let ping = self.send_ping(addr, PingKind::Live, 0);
+        if let Some(peer) = self.peers.get_mut(idx) {
+            peer.ping = Some(ping);
+        }
+    }
+
+    /// Settles test-before-evict contests whose deadline passed (§5).
+    pub(super) fn settle_evictions(&mut self) {
+        let now = self.now;
+        let mut i = 0;
+        while i < self.peers.evictions.len() {
+            if self.peers.evictions[i].deadline > now {
+                i += 1;
+                continue;
+            }
+            let pending = self.peers.evictions.swap_remove(i);
+            let (addr, node_id) = (pending.newcomer.addr, pending.newcomer.id);
+            if let Some((evicted, _)) = self.peers.settle_eviction(pending, now, &self.config) {
+                self.emit(Event::PeerEvicted {
+                    addr: evicted.addr,
+                    node_id: evicted.id,
+                    reliability: evicted.reliability.score(),
+                });
+                self.emit(Event::PeerAdded {
+                    addr,
+                    node_id,
+                    edge: false,
+                });
+                self.on_verified(addr, false);
+            }
+        }
+    }
+
+    /// Activates a peer verified ACTIVATE_AFTER ago that answered within DEACTIVATE_AFTER, and
+    /// deactivates an active one that has been silent longer (§5).
+    fn update_activity(&mut self, idx: PeerIdx) {
+        let now = self.now;
+        let (activate_after, deactivate_after) =
+            (self.config.activate_after, self.config.deactivate_after);
+        let Some(peer) = self.peers.get_mut(idx) else {
+            return;
+        };
+        let Some(verified_at) = peer.verified_at else {
+            return;
+        };
+        let answered_recently = peer
+            .last_pong
+            .is_some_and(|t| now.saturating_duration_since(t) <= deactivate_after);
+        let old_enough = now.saturating_duration_since(verified_at) >= activate_after;
+        let (addr, node_id) = (peer.addr, peer.id);
+        if !peer.active && answered_recently && old_enough {
+            peer.active = true;
+            self.emit(Event::PeerActivated { addr, node_id });
+        } else if peer.active && !answered_recently {
+            peer.active = false;
+            self.emit(Event::PeerDeactivated { addr, node_id });
+        }
+    }
+
+    /// Handles every peer due for maintenance: drop if silent for DROP_AFTER, update activity,
+    /// and send the next LIVE ping (or AUTH ping every REAUTH_EVERY and until verified).
+    pub(super) fn maintain_peers(&mut self) {
+        let now = self.now;
+        while let Some(idx) = self.peers.pop_due(now) {
+            let Some(peer) = self.peers.get(idx) else {
+                continue;
+            };
+            let heard = peer.last_pong.or(peer.verified_at);
+            let silent = heard.map(|t| now.saturating_duration_since(t));
+            if !peer.edge && silent.is_none_or(|s| s >= self.config.drop_after) {
+                if let Some(peer) = self.peers.remove(idx) {
+                    self.emit(Event::PeerDropped {
+                        addr: peer.addr,
+                        node_id: peer.id,
+                    });
+                }
+                continue;
+            }
+            self.update_activity(idx);
+            let Some(peer) = self.peers.get(idx) else {
+                continue;
+            };
+            let reauth = peer.pubkey.is_none()
+                || peer
+                    .last_auth
+                    .is_none_or(|t| now.saturating_duration_since(t) >= self.config.reauth_every);
+            let kind = if reauth {
+                PingKind::Auth
+            } else {
+                PingKind::Live
+            };
+            let pad = if peer.has_round_trip() {
+                0
+            } else {
+                PADDED_PING_LEN
+            };
+            let addr = peer.addr;
+            let ping = self.send_ping(addr, kind, pad);
+            if let Some(peer) = self.peers.get_mut(idx) {
+                peer.ping = Some(ping);
+            }
+            self.peers.reschedule(idx, now + self.config.ping_every);
+        }
+    }
+
+    /// Periodic cleanup: unanswered candidates and idle anti-amplification entries.
+    pub(super) fn housekeeping(&mut self) {
+        let now = self.now;
+        self.peers.candidates.expire(now, self.config.ping_every);
+        self.amp.expire(now, self.config.drop_after);
+        self.timers.set(
+            crate::timer::Timer::Housekeeping,
+            Some(now + self.config.ping_every),
+        );
+    }
+
+    /// Removes a table entry at our own address once we learn it (§6).
+    pub(super) fn forget_own_address(&mut self, own: SocketAddr) {
+        self.peers.candidates.remove(&own);
+        if let Some(idx) = self.peers.by_addr(&own) {
+            if self.peers.get(idx).is_some_and(|p| !p.edge) {
+                self.peers.remove(idx);
+            }
+        }
+    }
+}

@@ -1,0 +1,558 @@
+//! Iterative lookups and GET answering (PROTOCOL.md §8).
+//!
+//! A lookup keeps a shortlist of contacts ranked by (below RELIABILITY_MIN, distance to the
+//! record). It keeps ALPHA queries in flight, follows referrals, and stops when a GET finds a
+//! valid record, when the REPLICAS closest live contacts have all answered, when nobody is left to
+//! ask, after LOOKUP_BUDGET queries, or at LOOKUP_TIMEOUT.
+//!
+//! Referrals are bare addresses, so their distance is unknown until they identify themselves. A
+//! referral is ranked just ahead of the node that referred it (it claims to be closer); every
+//! referral also becomes a candidate, whose AUTH PONG (normally back in the same round trip as its
+//! GET_ACK) reveals its NodeId and replaces the estimate by the true distance. A PUT goes only to
+//! contacts whose identity is so proven, never to an address known only from a referral.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::dat::{Dat, DatRef};
+use crate::event::{Event, LookupEnd, LookupId, LookupKind, LookupReport, RejectReason};
+use crate::id::{NodeId, RecordId};
+use crate::time::Time;
+use crate::wire::{AddrList, GetAck, Message, PADDED_GET_LEN};
+
+use super::Node;
+
+/// Most contacts one lookup tracks; the farthest unasked ones are forgotten beyond it.
+const MAX_CONTACTS: usize = 64;
+
+/// What a lookup is for.
+#[derive(Debug)]
+pub(crate) enum Target {
+    Get { pubkey: [u8; 32], key: Vec<u8> },
+    Put(Dat),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContactState {
+    Unasked,
+    InFlight,
+    /// Its query timed out; a late answer still counts.
+    Late,
+    Answered,
+    Failed,
+}
+
+#[derive(Clone, Debug)]
+struct Contact {
+    addr: SocketAddr,
+    id: Option<NodeId>,
+    /// `(below RELIABILITY_MIN, distance or estimate)`: smaller is asked first.
+    rank: (bool, u64),
+    state: ContactState,
+    /// 1 for our own peers, n + 1 for a referral from a depth-n contact.
+    depth: u32,
+    deadline: Time,
+}
+
+#[derive(Debug)]
+pub(crate) struct Lookup {
+    id: LookupId,
+    record: RecordId,
+    pubkey: [u8; 32],
+    key: Vec<u8>,
+    put: Option<Dat>,
+    started: Time,
+    deadline: Time,
+    contacts: Vec<Contact>,
+    queries: u32,
+    found: Option<(Dat, u32)>,
+    max_depth: u32,
+    next_deadline: Time,
+}
+
+impl Lookup {
+    fn kind(&self) -> LookupKind {
+        if self.put.is_some() {
+            LookupKind::Put
+        } else {
+            LookupKind::Get
+        }
+    }
+
+    fn sort(&mut self) {
+        self.contacts
+            .sort_by(|a, b| a.rank.cmp(&b.rank).then(a.addr.cmp(&b.addr)));
+        if self.contacts.len() > MAX_CONTACTS {
+            // Forget the farthest contacts that were never asked.
+            let mut excess = self.contacts.len() - MAX_CONTACTS;
+            let mut i = self.contacts.len();
+            while excess > 0 && i > 0 {
+                i -= 1;
+                if self.contacts[i].state == ContactState::Unasked {
+                    self.contacts.remove(i);
+                    excess -= 1;
+                }
+            }
+        }
+    }
+
+    fn position(&self, addr: &SocketAddr) -> Option<usize> {
+        self.contacts.iter().position(|c| c.addr == *addr)
+    }
+
+    fn answered(&self) -> u32 {
+        self.contacts
+            .iter()
+            .filter(|c| c.state == ContactState::Answered)
+            .count() as u32
+    }
+}
+
+/// The running lookups.
+#[derive(Debug, Default)]
+pub(crate) struct Lookups {
+    list: Vec<Lookup>,
+    next_id: u64,
+}
+
+impl Lookups {
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub(crate) fn next_deadline(&self) -> Option<Time> {
+        self.list.iter().map(|l| l.next_deadline).min()
+    }
+
+    /// An address proved its identity (AUTH PONG): use its true distance from now on.
+    pub(crate) fn learn_identity(&mut self, addr: SocketAddr, id: NodeId) {
+        for lookup in &mut self.list {
+            if let Some(i) = lookup.position(&addr) {
+                let contact = &mut lookup.contacts[i];
+                if contact.id.is_none() {
+                    contact.id = Some(id);
+                    contact.rank.1 = lookup.record.distance(id);
+                    lookup.sort();
+                }
+            }
+        }
+    }
+}
+
+impl Node {
+    /// Starts a lookup and sends its first queries.
+    pub(super) fn start_lookup(&mut self, target: Target) -> LookupId {
+        let id = LookupId(self.lookups.next_id);
+        self.lookups.next_id += 1;
+        let now = self.now;
+        let (pubkey, key, put) = match target {
+            Target::Get { pubkey, key } => (pubkey, key, None),
+            Target::Put(dat) => (dat.pubkey, dat.key.clone(), Some(dat)),
+        };
+        let record = RecordId::of(&pubkey, &key);
+        let mut lookup = Lookup {
+            id,
+            record,
+            pubkey,
+            key,
+            put,
+            started: now,
+            deadline: now + self.config.lookup_timeout,
+            contacts: Vec::new(),
+            queries: 0,
+            found: None,
+            max_depth: 0,
+            next_deadline: now,
+        };
+        if lookup.put.is_none() {
+            if let Some(dat) = self.store.find(&pubkey, &lookup.key, record) {
+                lookup.found = Some((dat.clone(), 0));
+                self.finish_lookup(lookup, LookupEnd::Found);
+                return id;
+            }
+        }
+        // Seed: the closest active peers, topped up with merely verified ones so that a node
+        // that has just joined can look up at once (§8).
+        let seed = 2 * self.config.replicas.max(self.config.alpha);
+        let min = self.config.reliability_min;
+        let mut chosen = std::mem::take(&mut self.scratch_peers);
+        chosen.clear();
+        self.peers
+            .closest(record, seed, min, |p| p.active, &mut chosen);
+        if chosen.len() < self.config.alpha {
+            let have = chosen.clone();
+            self.peers
+                .closest(record, seed, min, |p| !p.active, &mut chosen);
+            chosen.truncate(have.len().max(seed));
+        }
+        for &idx in &chosen {
+            if let Some(p) = self.peers.get(idx) {
+                lookup.contacts.push(Contact {
+                    addr: p.addr,
+                    id: Some(p.id),
+                    rank: (p.reliability.score() < min, record.distance(p.id)),
+                    state: ContactState::Unasked,
+                    depth: 1,
+                    deadline: now,
+                });
+            }
+        }
+        self.scratch_peers = chosen;
+        lookup.sort();
+        self.lookups.list.push(lookup);
+        let last = self.lookups.list.len() - 1;
+        self.step_lookup(last);
+        id
+    }
+
+    /// Advances every lookup (query timeouts, lookup deadlines).
+    pub(super) fn drive_lookups(&mut self) {
+        let mut i = 0;
+        while i < self.lookups.list.len() {
+            if !self.step_lookup(i) {
+                i += 1;
+            }
+        }
+    }
+
+    /// Advances one lookup; returns whether it finished (and was removed).
+    fn step_lookup(&mut self, i: usize) -> bool {
+        let now = self.now;
+        let (alpha, budget, replicas) = (
+            self.config.alpha,
+            self.config.lookup_budget,
+            self.config.replicas,
+        );
+        let end = loop {
+            let lookup = &mut self.lookups.list[i];
+            for c in &mut lookup.contacts {
+                if c.state == ContactState::InFlight && c.deadline <= now {
+                    c.state = ContactState::Late;
+                }
+            }
+            if lookup.put.is_none() && lookup.found.is_some() {
+                break Some(LookupEnd::Found);
+            }
+            if now >= lookup.deadline {
+                break Some(LookupEnd::TimedOut);
+            }
+            let (mut closest, mut all_answered) = (0, true);
+            for c in lookup
+                .contacts
+                .iter()
+                .filter(|c| c.state != ContactState::Failed)
+                .take(replicas)
+            {
+                closest += 1;
+                all_answered &= c.state == ContactState::Answered;
+            }
+            if closest >= replicas && all_answered {
+                break Some(LookupEnd::Converged);
+            }
+            let in_flight = lookup
+                .contacts
+                .iter()
+                .filter(|c| c.state == ContactState::InFlight)
+                .count();
+            let next = lookup
+                .contacts
+                .iter()
+                .position(|c| c.state == ContactState::Unasked);
+            match next {
+                Some(c) if in_flight < alpha && lookup.queries < budget => {
+                    let addr = lookup.contacts[c].addr;
+                    let timeout = self.answer_timeout(&addr);
+                    let lookup = &mut self.lookups.list[i];
+                    lookup.contacts[c].state = ContactState::InFlight;
+                    lookup.contacts[c].deadline = now + timeout;
+                    lookup.queries += 1;
+                    self.send_get(i, addr);
+                    continue;
+                }
+                _ => {}
+            }
+            if in_flight == 0 {
+                // Nothing in flight and nothing sendable: contacts that timed out are given up.
+                break Some(if next.is_some() {
+                    LookupEnd::BudgetSpent
+                } else {
+                    LookupEnd::Exhausted
+                });
+            }
+            break None;
+        };
+        let lookup = &mut self.lookups.list[i];
+        match end {
+            Some(end) => {
+                let lookup = self.lookups.list.swap_remove(i);
+                self.finish_lookup(lookup, end);
+                true
+            }
+            None => {
+                lookup.next_deadline = lookup
+                    .contacts
+                    .iter()
+                    .filter(|c| c.state == ContactState::InFlight)
+                    .map(|c| c.deadline)
+                    .min()
+                    .map_or(lookup.deadline, |d| d.min(lookup.deadline));
+                false
+            }
+        }
+    }
+
+    /// How long to wait for an answer from `addr`: a multiple of its smoothed RTT, never below
+    /// CHALLENGE_MIN; QUERY_TIMEOUT when its RTT is unknown.
+    pub(super) fn answer_timeout(&self, addr: &SocketAddr) -> Duration {
+        match self.peers.peer_at(addr).and_then(|p| p.srtt) {
+            Some(srtt) => {
+                (srtt * self.config.challenge_rtt_multiple).max(self.config.challenge_min)
+            }
+            None => self.config.query_timeout,
+        }
+    }
+
+    /// Sends a lookup's GET: unpadded to a peer that passed a round trip, padded to 480 bytes
+    /// to anyone else so that the answer fits its 3× allowance (§8).
+    fn send_get(&mut self, i: usize, to: SocketAddr) {
+        let pad_to = if self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip()) {
+            0
+        } else {
+            PADDED_GET_LEN
+        };
+        let lookup = &self.lookups.list[i];
+        let msg = Message::Get {
+            pubkey: lookup.pubkey,
+            key: &lookup.key,
+            pad_to,
+        };
+        let sent = self.outbox.push(to, &msg);
+        debug_assert!(sent.is_ok(), "GET encoding failed: {sent:?}");
+    }
+
+    /// Reports a finished lookup; a PUT lookup now writes the record to the closest reliable
+    /// nodes that answered and, if this node is among them, to its own store.
+    fn finish_lookup(&mut self, lookup: Lookup, end: LookupEnd) {
+        let now = self.now;
+        let answered = lookup.answered();
+        let kind = lookup.kind();
+        let (found, hops) = match lookup.found {
+            Some((dat, depth)) => (Some(dat), depth),
+            None => (None, lookup.max_depth),
+        };
+        let mut replicas = 0;
+        let mut stored_locally = false;
+        if let Some(dat) = &lookup.put {
+            let mut targets: Vec<&Contact> = lookup
+                .contacts
+                .iter()
+                .filter(|c| c.state == ContactState::Answered && c.id.is_some())
+                .collect();
+            targets.sort_by_key(|c| (c.rank, c.addr));
+            targets.truncate(self.config.replicas);
+            let own = lookup.record.distance(self.node_id);
+            let among_closest = targets.len() < self.config.replicas
+                || targets.last().is_some_and(|c| own < c.rank.1);
+            if among_closest {
+                stored_locally = self.store_record(dat.clone(), None);
+            }
+            for c in &targets {
+                let sent = self.outbox.push(c.addr, &Message::Put(dat.as_ref()));
+                debug_assert!(sent.is_ok());
+                replicas += 1;
+                if let Some(id) = c.id {
+                    self.store.mark_pushed(lookup.record, id);
+                }
+            }
+        }
+        self.emit(Event::LookupFinished(LookupReport {
+            id: lookup.id,
+            kind,
+            record: lookup.record,
+            end,
+            found,
+            hops,
+            queries: lookup.queries,
+            answered,
+            latency: now.saturating_duration_since(lookup.started),
+            replicas,
+            stored_locally,
+        }));
+    }
+
+    /// A GET: answer found, or not-found with up to REFERRALS active peers closer to the record
+    /// than this node, within the anti-amplification allowance.
+    pub(super) fn on_get(&mut self, from: SocketAddr, pubkey: &[u8; 32], key: &[u8]) {
+        let record = RecordId::of(pubkey, key);
+        if let Some(len) = self
+            .store
+            .find(pubkey, key, record)
+            .map(|d| 2 + d.encoded_len())
+        {
+            if !self.may_answer(from, len) {
+                return self.reject(from, RejectReason::AmplificationLimit);
+            }
+            if let Some(dat) = self.store.find(pubkey, key, record) {
+                let sent = self
+                    .outbox
+                    .push(from, &Message::GetAck(GetAck::Found(dat.as_ref())));
+                debug_assert!(sent.is_ok());
+            }
+            return;
+        }
+        let own = record.distance(self.node_id);
+        let mut chosen = std::mem::take(&mut self.scratch_peers);
+        chosen.clear();
+        self.peers.closest(
+            record,
+            self.config.referrals,
+            self.config.reliability_min,
+            |p| p.active && p.addr != from && record.distance(p.id) < own,
+            &mut chosen,
+        );
+        let mut referrals = std::mem::take(&mut self.scratch_addrs);
+        referrals.clear();
+        referrals.extend(
+            chosen
+                .iter()
+                .filter_map(|&i| self.peers.get(i))
+                .map(|p| p.addr),
+        );
+        self.scratch_peers = chosen;
+        let len = 1 + 1 + 32 + 1 + key.len() + 1 + crate::addr::ADDR_LEN * referrals.len();
+        if self.may_answer(from, len) {
+            let ack = GetAck::NotFound {
+                pubkey: *pubkey,
+                key,
+                referrals: AddrList::Addrs(&referrals),
+            };
+            let sent = self.outbox.push(from, &Message::GetAck(ack));
+            debug_assert!(sent.is_ok());
+        } else {
+            self.reject(from, RejectReason::AmplificationLimit);
+        }
+        self.scratch_addrs = referrals;
+    }
+
+    /// A GET_ACK: first a pending storage challenge, then every lookup that asked this address
+    /// for this record. An answer nobody asked for is rejected (§8).
+    pub(super) fn on_get_ack(&mut self, from: SocketAddr, ack: &GetAck<'_>) {
+        let (pubkey, key) = match ack {
+            GetAck::Found(dat) => (dat.pubkey, dat.key),
+            GetAck::NotFound { pubkey, key, .. } => (*pubkey, *key),
+        };
+        let record = RecordId::of(&pubkey, key);
+        let challenged = self.challenge_answer(from, record, ack);
+        let mut matched = challenged;
+        let mut i = 0;
+        while i < self.lookups.list.len() {
+            let lookup = &self.lookups.list[i];
+            if lookup.record != record || lookup.pubkey != pubkey || lookup.key != key {
+                i += 1;
+                continue;
+            }
+            let Some(c) = lookup.position(&from) else {
+                i += 1;
+                continue;
+            };
+            match lookup.contacts[c].state {
+                ContactState::InFlight | ContactState::Late => {}
+                ContactState::Answered | ContactState::Failed => {
+                    if !challenged {
+                        self.reject(from, RejectReason::DuplicateAnswer);
+                    }
+                    return;
+                }
+                ContactState::Unasked => {
+                    i += 1;
+                    continue;
+                }
+            }
+            matched = true;
+            self.lookup_answer(i, c, ack);
+            if !self.step_lookup(i) {
+                i += 1;
+            }
+        }
+        if !matched {
+            self.reject(from, RejectReason::UnexpectedGetAck);
+        }
+    }
+
+    /// Applies one valid-address answer to lookup `i`, contact `c`.
+    fn lookup_answer(&mut self, i: usize, c: usize, ack: &GetAck<'_>) {
+        let from = self.lookups.list[i].contacts[c].addr;
+        match ack {
+            GetAck::Found(dat) => {
+                if let Err(e) = self.check_record(dat) {
+                    self.lookups.list[i].contacts[c].state = ContactState::Failed;
+                    return self.reject(from, RejectReason::InvalidRecord(e));
+                }
+                let lookup = &mut self.lookups.list[i];
+                let contact = &mut lookup.contacts[c];
+                contact.state = ContactState::Answered;
+                let depth = contact.depth;
+                lookup.max_depth = lookup.max_depth.max(depth);
+                let newer = lookup
+                    .found
+                    .as_ref()
+                    .is_none_or(|(have, _)| dat.version() > have.version());
+                if newer {
+                    lookup.found = Some((dat.to_owned_dat(), depth));
+                }
+            }
+            GetAck::NotFound { referrals, .. } => {
+                let lookup = &mut self.lookups.list[i];
+                let contact = &mut lookup.contacts[c];
+                contact.state = ContactState::Answered;
+                let (depth, rank) = (contact.depth, contact.rank);
+                lookup.max_depth = lookup.max_depth.max(depth);
+                let mut fresh = std::mem::take(&mut self.scratch_addrs);
+                fresh.clear();
+                for addr in referrals.iter() {
+                    if !self.acceptable_peer_addr(&addr)
+                        || self.lookups.list[i].position(&addr).is_some()
+                    {
+                        continue;
+                    }
+                    let known = self
+                        .peers
+                        .peer_at(&addr)
+                        .and_then(|p| p.node_id().map(|id| (id, p.reliability.score())));
+                    let lookup = &mut self.lookups.list[i];
+                    let (id, contact_rank) = match known {
+                        Some((id, score)) => (
+                            Some(id),
+                            (
+                                score < self.config.reliability_min,
+                                lookup.record.distance(id),
+                            ),
+                        ),
+                        None => (None, (rank.0, rank.1.saturating_sub(1))),
+                    };
+                    lookup.contacts.push(Contact {
+                        addr,
+                        id,
+                        rank: contact_rank,
+                        state: ContactState::Unasked,
+                        depth: depth + 1,
+                        deadline: self.now,
+                    });
+                    if id.is_none() {
+                        fresh.push(addr);
+                    }
+                }
+                self.lookups.list[i].sort();
+                for &addr in &fresh {
+                    self.offer_candidate(addr, None);
+                }
+                self.scratch_addrs = fresh;
+            }
+        }
+    }
+
+    /// The acceptance rules of §3 for a record received from the network.
+    pub(super) fn check_record(&self, dat: &DatRef<'_>) -> Result<(), crate::dat::DatError> {
+        dat.verify(self.now.as_millis(), &self.rules, &*self.crypto)
+    }
+}

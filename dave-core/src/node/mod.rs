@@ -1,0 +1,416 @@
+//! `Node`: the whole Dave protocol (PROTOCOL.md §5–§10) as a sans-IO state machine.
+//!
+//! The driver owns time, sockets and randomness. It feeds the node with
+//! [`Node::handle_datagram`], [`Node::handle_timeout`], [`Node::put`], [`Node::get`] and
+//! [`Node::restore`], and after **every** input drains, in any order and until each returns
+//! `None`: [`Node::poll_transmit`] (datagrams to send), [`Node::poll_event`] (what happened), and
+//! then reads [`Node::poll_timeout`] (when to call `handle_timeout` next). Nothing inside reads a
+//! clock, a socket or a global RNG, so the same inputs always give the same outputs.
+//!
+//! Where each part of the spec lives:
+//! - `liveness.rs`: pings, pongs, candidates, activation, dropping, test-before-evict (§5);
+//! - `addr_discovery.rs`: own address and loopback prevention (§6);
+//! - `storage.rs`: PUT receipt, store events, re-propagation, restore (§7, §8);
+//! - `lookup.rs`: iterative GET/PUT lookups and GET answering (§8);
+//! - `challenge.rs`: storage challenges and reliability (§9);
+//! - `amplification.rs`, `outbox.rs`: anti-amplification (§8) and the transmit queue.
+
+mod addr_discovery;
+mod amplification;
+mod challenge;
+mod liveness;
+mod lookup;
+mod outbox;
+mod storage;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use rand_chacha::ChaCha12Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::config::Config;
+use crate::crypto::Crypto;
+use crate::dat::{Dat, DatError, VerifyRules};
+use crate::event::{Event, LookupId, RejectCounters, RejectReason};
+use crate::id::{NodeId, RecordId};
+use crate::peers::{PeerInfo, PeerState, PeerTable};
+use crate::store::{EvictReason, Store};
+use crate::time::Time;
+use crate::timer::{Timer, TimerTable};
+use crate::wire::{Limits, MAX_DATAGRAM, Message};
+
+use addr_discovery::AddrDiscovery;
+use amplification::AmpLedger;
+use challenge::Challenges;
+use lookup::Lookups;
+use outbox::Outbox;
+
+pub use outbox::Transmit;
+pub use storage::RestoreReport;
+
+/// One Dave node.
+pub struct Node {
+    config: Config,
+    signing_key: SigningKey,
+    public_key: [u8; 32],
+    node_id: NodeId,
+    crypto: Arc<dyn Crypto>,
+    rng: ChaCha12Rng,
+    limits: Limits,
+    rules: VerifyRules,
+    /// The latest time the driver gave us; time never runs backwards inside the node.
+    now: Time,
+    peers: PeerTable,
+    store: Store,
+    lookups: Lookups,
+    challenges: Challenges,
+    addr: AddrDiscovery,
+    amp: AmpLedger,
+    outbox: Outbox,
+    events: VecDeque<Event>,
+    timers: TimerTable,
+    rejections: RejectCounters,
+    /// Records evicted by the last store operation (reused buffer).
+    evicted: Vec<(Dat, EvictReason)>,
+    /// Reused buffers for address lists and peer selections.
+    scratch_addrs: Vec<SocketAddr>,
+    scratch_peers: Vec<u32>,
+    scratch_ids: Vec<RecordId>,
+    /// Where the running re-propagation sweep stands (§8).
+    republish_cursor: Option<RecordId>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("node_id", &self.node_id)
+            .field("address", &self.addr.adopted())
+            .field("peers", &self.peers.len())
+            .field("records", &self.store.record_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// A node with the given key, edges (bootstrap peers, kept forever), RNG seed and crypto
+    /// provider, started at `now`. Unroutable edges are ignored.
+    pub fn new(
+        config: Config,
+        signing_key: SigningKey,
+        edges: Vec<SocketAddr>,
+        rng_seed: [u8; 32],
+        crypto: Arc<dyn Crypto>,
+        now: Time,
+    ) -> Node {
+        let public_key = signing_key.verifying_key().to_bytes();
+        let node_id = NodeId::from_public_key(&public_key);
+        let limits = Limits {
+            npeer_limit: config.npeer_limit,
+            referrals: config.referrals,
+        };
+        let rules = config.verify_rules();
+        let mut node = Node {
+            peers: PeerTable::new(node_id),
+            store: Store::new(node_id, &config),
+            lookups: Lookups::default(),
+            challenges: Challenges::default(),
+            addr: AddrDiscovery::default(),
+            amp: AmpLedger::default(),
+            outbox: Outbox::default(),
+            events: VecDeque::new(),
+            timers: TimerTable::default(),
+            rejections: RejectCounters::default(),
+            evicted: Vec::new(),
+            scratch_addrs: Vec::new(),
+            scratch_peers: Vec::new(),
+            scratch_ids: Vec::new(),
+            republish_cursor: None,
+            signing_key,
+            public_key,
+            node_id,
+            crypto,
+            rng: ChaCha12Rng::from_seed(rng_seed),
+            limits,
+            rules,
+            now,
+            config,
+        };
+        for edge in edges {
+            if crate::addr::is_routable(&edge) {
+                node.peers.add_edge(edge, now);
+            }
+        }
+        node.timers
+            .set(Timer::Housekeeping, Some(now + node.config.ping_every));
+        node.timers
+            .set(Timer::Challenge, Some(now + node.config.challenge_every));
+        node.timers
+            .set(Timer::Republish, Some(now + node.config.republish_every));
+        node.timers.set(Timer::AddrDiscovery, Some(now));
+        node.refresh_timers();
+        node
+    }
+
+    // ----- inputs -------------------------------------------------------------------------
+
+    /// A datagram arrived from `from`. Bad datagrams are dropped and counted, never a panic.
+    pub fn handle_datagram(&mut self, now: Time, from: SocketAddr, bytes: &[u8]) {
+        self.advance_clock(now);
+        let now = self.now;
+        if self.addr.adopted() == Some(from) {
+            self.reject(from, RejectReason::OwnAddress);
+            return;
+        }
+        if bytes.len() > self.config.max_datagram.min(MAX_DATAGRAM) {
+            self.reject(from, RejectReason::Oversized);
+            return;
+        }
+        let round_trip = self
+            .peers
+            .peer_at(&from)
+            .is_some_and(|p| p.has_round_trip());
+        if !round_trip {
+            self.amp.credit(from, bytes.len(), now);
+        }
+        let msg = match Message::decode_with(bytes, &self.limits) {
+            Ok(msg) => msg,
+            Err(e) => {
+                self.reject(from, RejectReason::Malformed(e));
+                return;
+            }
+        };
+        match msg {
+            Message::Ping { kind, nonce, .. } => self.on_ping(from, kind, nonce),
+            Message::Pong(pong) => self.on_pong(from, &pong),
+            Message::Put(dat) => self.on_put(from, &dat),
+            Message::Get { pubkey, key, .. } => self.on_get(from, &pubkey, key),
+            Message::GetAck(ack) => self.on_get_ack(from, &ack),
+            Message::GetMyAddrPort => self.on_get_my_addr(from),
+            Message::GetMyAddrPortAck(addr) => self.on_my_addr(from, addr),
+        }
+        self.refresh_timers();
+    }
+
+    /// Time passed: call when `now` reaches [`Node::poll_timeout`] (calling it earlier or more
+    /// often is harmless).
+    pub fn handle_timeout(&mut self, now: Time) {
+        self.advance_clock(now);
+        let now = self.now;
+        for timer in Timer::ALL {
+            if self.timers.take_due(timer, now) {
+                match timer {
+                    Timer::Peers => self.maintain_peers(),
+                    Timer::Housekeeping => self.housekeeping(),
+                    Timer::Evictions => self.settle_evictions(),
+                    Timer::Lookups => self.drive_lookups(),
+                    Timer::Challenge => self.start_challenge(),
+                    Timer::ChallengeDeadline => self.expire_challenges(),
+                    Timer::AddrDiscovery => self.start_addr_round(),
+                    Timer::Republish => self.republish_batch(),
+                    Timer::Expiry => self.expire_records(),
+                }
+            }
+        }
+        self.refresh_timers();
+    }
+
+    /// Writes a record: runs a lookup for it, then PUTs it to the REPLICAS closest reliable
+    /// nodes that answered, and stores it here too if this node is among the closest (§8).
+    /// The record is checked against §3 first (it is the writer's own, so this is cheap).
+    pub fn put(&mut self, now: Time, dat: Dat) -> Result<LookupId, DatError> {
+        self.advance_clock(now);
+        dat.as_ref()
+            .verify(self.now.as_millis(), &self.rules, &*self.crypto)?;
+        let id = self.start_lookup(lookup::Target::Put(dat));
+        self.refresh_timers();
+        Ok(id)
+    }
+
+    /// Reads a record: an iterative lookup ending at the first valid found answer (§8).
+    /// Answered at once if this node holds the record.
+    pub fn get(&mut self, now: Time, pubkey: [u8; 32], key: &[u8]) -> Result<LookupId, DatError> {
+        self.advance_clock(now);
+        crate::dat::check_sizes(key.len(), 0)?;
+        let id = self.start_lookup(lookup::Target::Get {
+            pubkey,
+            key: key.to_vec(),
+        });
+        self.refresh_timers();
+        Ok(id)
+    }
+
+    // ----- outputs ------------------------------------------------------------------------
+
+    /// The next datagram to send, written into `buf` (give it [`MAX_DATAGRAM`] bytes). Call
+    /// until it returns `None` after every input.
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        self.outbox.pop(buf)
+    }
+
+    /// When to call [`Node::handle_timeout`] next.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        self.timers.next()
+    }
+
+    /// The next event. Call until it returns `None` after every input.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ----- introspection ------------------------------------------------------------------
+
+    /// This node's ID.
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    /// This node's public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.public_key
+    }
+
+    /// The own address adopted under §6, if any.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.addr.adopted()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Every peer in the table (edges included), then every candidate.
+    pub fn peers(&self) -> impl Iterator<Item = PeerInfo> + '_ {
+        let table = self.peers.iter().map(|(_, p)| p.info());
+        let candidates = self.peers.candidates.iter().map(|c| PeerInfo {
+            addr: c.addr,
+            public_key: None,
+            node_id: None,
+            state: PeerState::Candidate,
+            is_edge: false,
+            reliability: 0.5,
+            last_seen: None,
+            rtt: None,
+        });
+        table.chain(candidates)
+    }
+
+    /// Number of peers in the table (edges included, candidates not).
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Number of active peers.
+    pub fn active_peer_count(&self) -> usize {
+        self.peers.iter().filter(|(_, p)| p.active).count()
+    }
+
+    /// The record store (read-only).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Number of stored records.
+    pub fn record_count(&self) -> usize {
+        self.store.record_count()
+    }
+
+    /// Bytes charged against the store.
+    pub fn stored_bytes(&self) -> u64 {
+        self.store.stored_bytes()
+    }
+
+    /// Every stored record, in RecordId order.
+    pub fn records(&self) -> impl Iterator<Item = &Dat> + '_ {
+        self.store.iter().map(|e| e.dat())
+    }
+
+    /// Whether this node stores the record.
+    pub fn holds(&self, record: RecordId) -> bool {
+        self.store.holds(record)
+    }
+
+    /// Counters of rejected datagrams by reason.
+    pub fn rejections(&self) -> &RejectCounters {
+        &self.rejections
+    }
+
+    /// Lookups still running.
+    pub fn lookups_in_progress(&self) -> usize {
+        self.lookups.len()
+    }
+
+    // ----- shared helpers -----------------------------------------------------------------
+
+    fn advance_clock(&mut self, now: Time) {
+        self.now = self.now.max(now);
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.events.push_back(event);
+    }
+
+    fn reject(&mut self, from: SocketAddr, reason: RejectReason) {
+        self.rejections.count(reason.kind());
+        self.emit(Event::DatagramRejected { from, reason });
+    }
+
+    fn random_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+
+    fn random_bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        self.rng.fill_bytes(&mut out);
+        out
+    }
+
+    /// Queues a request we initiate (PING, GET, PUT, GETMYADDRPORT): not an answer, so not
+    /// charged to the anti-amplification ledger; its padding makes the answer affordable.
+    fn send(&mut self, to: SocketAddr, msg: &Message<'_>) {
+        // Encoding only fails on a message this node built wrongly; dropping it is the safe
+        // answer and tests assert it never happens.
+        let sent = self.outbox.push(to, msg);
+        debug_assert!(sent.is_ok(), "encoding {msg:?} failed: {sent:?}");
+    }
+
+    /// Queues an answer of `len` bytes to `to` if the anti-amplification rule allows it (§8):
+    /// free to an address that passed a round trip, else within 3× of what it sent.
+    fn may_answer(&mut self, to: SocketAddr, len: usize) -> bool {
+        if self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip()) {
+            return true;
+        }
+        self.amp.try_spend(to, len)
+    }
+
+    /// Whether an address may enter the table or candidate list (§5, §6).
+    fn acceptable_peer_addr(&self, addr: &SocketAddr) -> bool {
+        crate::addr::is_routable(addr) && self.addr.adopted() != Some(*addr)
+    }
+
+    /// Republishes every subsystem's next deadline into the timer table.
+    fn refresh_timers(&mut self) {
+        self.timers.set(Timer::Peers, self.peers.next_due());
+        self.timers.set(
+            Timer::Evictions,
+            self.peers.evictions.iter().map(|e| e.deadline).min(),
+        );
+        self.timers
+            .set(Timer::Lookups, self.lookups.next_deadline());
+        self.timers
+            .set(Timer::ChallengeDeadline, self.challenges.next_deadline());
+    }
+
+    /// Arms the expiry timer for a record with this retention key (ms), if it is earlier than
+    /// the one armed. (An early firing is harmless: the handler re-arms from the store.)
+    fn arm_expiry(&mut self, retention_ms: u64) {
+        let at = Time::from_millis(retention_ms);
+        let current = self.timers.get(Timer::Expiry);
+        if current.is_none_or(|c| at < c) {
+            self.timers.set(Timer::Expiry, Some(at));
+        }
+    }
+}

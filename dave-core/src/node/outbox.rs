@@ -1,0 +1,64 @@
+//! The queue of datagrams waiting for `poll_transmit`.
+//!
+//! Each datagram is encoded once, when the node decides to send it, into one reusable byte
+//! arena; `poll_transmit` copies it into the caller's buffer. Encoding at decision time gives the
+//! anti-amplification ledger (§8) the exact length and never leaves a queued datagram pointing at
+//! a record that has since been evicted; the arena is cleared whenever the queue drains, so in
+//! steady state nothing is allocated per datagram.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use crate::wire::{MAX_DATAGRAM, Message, WireError};
+
+/// A datagram to send: its destination and its length in the caller's buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to send it.
+    pub to: SocketAddr,
+    /// How many bytes of the buffer passed to `poll_transmit` it occupies.
+    pub len: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    queue: VecDeque<(SocketAddr, usize, usize)>,
+    arena: Vec<u8>,
+}
+
+impl Outbox {
+    /// Encodes and queues a message; returns its length.
+    pub(crate) fn push(&mut self, to: SocketAddr, msg: &Message<'_>) -> Result<usize, WireError> {
+        let start = self.arena.len();
+        self.arena.resize(start + MAX_DATAGRAM, 0);
+        match msg.encode(&mut self.arena[start..]) {
+            Ok(len) => {
+                self.arena.truncate(start + len);
+                self.queue.push_back((to, start, len));
+                Ok(len)
+            }
+            Err(e) => {
+                self.arena.truncate(start);
+                Err(e)
+            }
+        }
+    }
+
+    /// Copies the next datagram into `buf` (which should hold [`MAX_DATAGRAM`] bytes). A buffer
+    /// too small for a datagram skips it rather than truncating it.
+    pub(crate) fn pop(&mut self, buf: &mut [u8]) -> Option<Transmit> {
+        loop {
+            let (to, start, len) = self.queue.pop_front()?;
+            let fits = buf.len() >= len;
+            if fits {
+                buf[..len].copy_from_slice(&self.arena[start..start + len]);
+            }
+            if self.queue.is_empty() {
+                self.arena.clear();
+            }
+            if fits {
+                return Some(Transmit { to, len });
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! All of a node's timers in one small table that yields a single next deadline, in the manner
+//! of quinn-proto's `connection/timer.rs`.
+//!
+//! Per-peer ping times live in the peer table's schedule and per-lookup deadlines in the lookups;
+//! each subsystem publishes its earliest deadline here, so `poll_timeout` is one pass over a
+//! fixed array.
+
+use crate::time::Time;
+
+/// One kind of timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Timer {
+    /// The earliest peer due for a ping, deactivation or drop (§5).
+    Peers,
+    /// Candidate expiry and anti-amplification ledger cleanup (§5, §8).
+    Housekeeping,
+    /// The earliest test-before-evict deadline (§5).
+    Evictions,
+    /// The earliest lookup query or lookup deadline (§8).
+    Lookups,
+    /// The next storage challenge (§9).
+    Challenge,
+    /// The earliest pending challenge deadline (§9).
+    ChallengeDeadline,
+    /// The next own-address discovery round (§6).
+    AddrDiscovery,
+    /// The next re-propagation batch (§8).
+    Republish,
+    /// The earliest record expiry (§7).
+    Expiry,
+}
+
+impl Timer {
+    pub(crate) const ALL: [Timer; 9] = [
+        Timer::Peers,
+        Timer::Housekeeping,
+        Timer::Evictions,
+        Timer::Lookups,
+        Timer::Challenge,
+        Timer::ChallengeDeadline,
+        Timer::AddrDiscovery,
+        Timer::Republish,
+        Timer::Expiry,
+    ];
+}
+
+/// The deadline of every timer, `None` when unarmed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TimerTable {
+    deadlines: [Option<Time>; Timer::ALL.len()],
+}
+
+impl TimerTable {
+    pub(crate) fn set(&mut self, timer: Timer, at: Option<Time>) {
+        self.deadlines[timer as usize] = at;
+    }
+
+    pub(crate) fn get(&self, timer: Timer) -> Option<Time> {
+        self.deadlines[timer as usize]
+    }
+
+    /// The earliest armed deadline.
+    pub(crate) fn next(&self) -> Option<Time> {
+        self.deadlines.iter().flatten().min().copied()
+    }
+
+    /// Disarms and returns a timer if it is due at `now`.
+    pub(crate) fn take_due(&mut self, timer: Timer, now: Time) -> bool {
+        match self.deadlines[timer as usize] {
+            Some(at) if at <= now => {
+                self.deadlines[timer as usize] = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yields_the_earliest_deadline_and_fires_once() {
+        let mut t = TimerTable::default();
+        assert_eq!(t.next(), None);
+        t.set(Timer::Challenge, Some(Time::from_millis(30)));
+        t.set(Timer::Peers, Some(Time::from_millis(10)));
+        assert_eq!(t.next(), Some(Time::from_millis(10)));
+        assert!(!t.take_due(Timer::Challenge, Time::from_millis(20)));
+        assert!(t.take_due(Timer::Peers, Time::from_millis(20)));
+        assert!(!t.take_due(Timer::Peers, Time::from_millis(20)));
+        assert_eq!(t.get(Timer::Challenge), Some(Time::from_millis(30)));
+        assert_eq!(t.next(), Some(Time::from_millis(30)));
+    }
+}
