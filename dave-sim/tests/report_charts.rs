@@ -52,7 +52,9 @@ fn synthetic_input() -> ReportInput {
             let decay = (-(t / 200.0)).exp();
             ReliabilitySnapshot {
                 t_s: t,
-                of_honest: (0..50).map(|_| 0.5 + 0.45 * (1.0 - decay) * (0.7 + 0.3 * noise.next())).collect(),
+                of_honest: (0..50)
+                    .map(|_| 0.5 + 0.45 * (1.0 - decay) * (0.7 + 0.3 * noise.next()))
+                    .collect(),
                 of_adversarial: (0..20).map(|_| 0.5 * decay + 0.1 * noise.next()).collect(),
             }
         })
@@ -63,7 +65,11 @@ fn synthetic_input() -> ReportInput {
             points: (0..=60)
                 .map(|i| {
                     let t = i as f64 * 10.0;
-                    let share = if t < 120.0 { 0.0 } else { (0.15 + 0.1 * v as f64) * (1.0 - (-(t - 120.0) / 60.0).exp()) };
+                    let share = if t < 120.0 {
+                        0.0
+                    } else {
+                        (0.15 + 0.1 * v as f64) * (1.0 - (-(t - 120.0) / 60.0).exp())
+                    };
                     (t, share)
                 })
                 .collect(),
@@ -115,7 +121,9 @@ fn synthetic_input() -> ReportInput {
             reliability_min: Some(0.3),
             detection: Some(LiarDetection {
                 kept: 0.5,
-                measured: (1..=10).map(|n| (n, 1.0 - 0.55f64.powi(n as i32))).collect(),
+                measured: (1..=10)
+                    .map(|n| (n, 1.0 - 0.55f64.powi(n as i32)))
+                    .collect(),
             }),
         },
         eclipse: EclipseData {
@@ -181,7 +189,11 @@ fn assert_charts_valid(written: &[PathBuf], min_colours: usize) {
     for png in pngs {
         let (w, h, colours) = inspect_png(png);
         assert_eq!((w, h), (chart::WIDTH, chart::HEIGHT), "{}", png.display());
-        assert!(colours >= min_colours, "{} has only {colours} colours", png.display());
+        assert!(
+            colours >= min_colours,
+            "{} has only {colours} colours",
+            png.display()
+        );
     }
 }
 
@@ -193,12 +205,18 @@ fn every_chart_renders_from_a_small_run() {
     // Antialiased text, bands and lines give hundreds of colours; a blank canvas has one.
     assert_charts_valid(&written, 50);
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    for png in written.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
+    for png in written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+    {
         let name = png.file_name().unwrap().to_str().unwrap();
         assert!(md.contains(&format!("]({name})")), "report.md lacks {name}");
     }
     assert!(md.contains("dave-sim run scenarios/synthetic.json --seed 7"));
-    assert!(md.contains("| `victim_honest_fraction_min` | >= 0.8 | 0.5500 | **FAIL** |"), "{md}");
+    assert!(
+        md.contains("| `victim_honest_fraction_min` | >= 0.8 | 0.5500 | **FAIL** |"),
+        "{md}"
+    );
     assert!(md.contains("1 of 2 expectations held — the run FAILED"));
     assert!(md.contains("| mean lookup hops |"));
 }
@@ -227,6 +245,11 @@ fn charts_are_deterministic() {
     let a = write_report(&input, &out_dir("report_det_a")).unwrap();
     let b = write_report(&input, &out_dir("report_det_b")).unwrap();
     for (x, y) in a.iter().zip(&b) {
-        assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap(), "{}", x.display());
+        assert_eq!(
+            std::fs::read(x).unwrap(),
+            std::fs::read(y).unwrap(),
+            "{}",
+            x.display()
+        );
     }
 }

@@ -12,10 +12,15 @@ fn fake_run(scenario: &Value, seed: u64) -> Result<Metrics, String> {
     let addresses = scenario["attack"]["addresses"]
         .as_f64()
         .ok_or("attack.addresses missing")?;
-    let loss = scenario["network"]["loss"].as_f64().ok_or("network.loss missing")?;
+    let loss = scenario["network"]["loss"]
+        .as_f64()
+        .ok_or("network.loss missing")?;
     let noise = ((seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as f64) / (1u64 << 24) as f64;
     let mut m = Metrics::new();
-    m.insert("victim_honest_fraction_min".into(), (1.0 - addresses.log10() / 4.0 - loss) * (0.9 + 0.2 * noise));
+    m.insert(
+        "victim_honest_fraction_min".into(),
+        (1.0 - addresses.log10() / 4.0 - loss) * (0.9 + 0.2 * noise),
+    );
     m.insert("get_success_rate".into(), 1.0 - loss * (1.0 + noise));
     m.insert("wall_s".into(), noise * 1e-3 + seed as f64);
     Ok(m)
@@ -50,7 +55,15 @@ fn read(d: &Path, f: &str) -> Vec<u8> {
 #[test]
 fn merged_shards_equal_one_big_run_byte_for_byte() {
     let whole = dir("sweep_whole");
-    let outcome = sweep::run_sweep(&scenario(), &plan(), Shard::WHOLE, Some(3), &whole, fake_run).unwrap();
+    let outcome = sweep::run_sweep(
+        &scenario(),
+        &plan(),
+        Shard::WHOLE,
+        Some(3),
+        &whole,
+        fake_run,
+    )
+    .unwrap();
     assert!(outcome.complete);
     assert_eq!(outcome.runs, 24);
 
@@ -60,7 +73,10 @@ fn merged_shards_equal_one_big_run_byte_for_byte() {
             let shard = Shard { index: i, count: 5 };
             let o = sweep::run_sweep(&scenario(), &plan(), shard, Some(1), &d, fake_run).unwrap();
             assert!(!o.complete);
-            assert!(!d.join(sweep::AGGREGATE_CSV).exists(), "a shard alone has no aggregate");
+            assert!(
+                !d.join(sweep::AGGREGATE_CSV).exists(),
+                "a shard alone has no aggregate"
+            );
             d
         })
         .collect();
@@ -79,8 +95,13 @@ fn merged_shards_equal_one_big_run_byte_for_byte() {
         assert_eq!(read(&whole, &png), read(&merged, &png), "{png} differs");
     }
     let runs = String::from_utf8(read(&whole, sweep::RUNS_CSV)).unwrap();
-    assert!(!runs.contains("wall_s"), "wall-clock metrics stay out of sweeps");
-    assert!(runs.starts_with("run,attack.addresses,network.loss,seed,get_success_rate,victim_honest_fraction_min\n"));
+    assert!(
+        !runs.contains("wall_s"),
+        "wall-clock metrics stay out of sweeps"
+    );
+    assert!(runs.starts_with(
+        "run,attack.addresses,network.loss,seed,get_success_rate,victim_honest_fraction_min\n"
+    ));
 }
 
 #[test]
@@ -89,7 +110,10 @@ fn output_does_not_depend_on_jobs() {
     let b = dir("sweep_jobs_4");
     sweep::run_sweep(&scenario(), &plan(), Shard::WHOLE, Some(1), &a, fake_run).unwrap();
     sweep::run_sweep(&scenario(), &plan(), Shard::WHOLE, Some(4), &b, fake_run).unwrap();
-    assert_eq!(read(&a, sweep::AGGREGATE_CSV), read(&b, sweep::AGGREGATE_CSV));
+    assert_eq!(
+        read(&a, sweep::AGGREGATE_CSV),
+        read(&b, sweep::AGGREGATE_CSV)
+    );
     assert_eq!(read(&a, sweep::RUNS_CSV), read(&b, sweep::RUNS_CSV));
 }
 
@@ -123,18 +147,46 @@ fn aggregate_is_mean_and_student_t_interval_over_seeds() {
 fn merge_refuses_incomplete_duplicated_or_foreign_shards() {
     let s0 = dir("sweep_bad_0");
     let s1 = dir("sweep_bad_1");
-    sweep::run_sweep(&scenario(), &plan(), Shard { index: 0, count: 2 }, None, &s0, fake_run).unwrap();
-    sweep::run_sweep(&scenario(), &plan(), Shard { index: 1, count: 2 }, None, &s1, fake_run).unwrap();
+    sweep::run_sweep(
+        &scenario(),
+        &plan(),
+        Shard { index: 0, count: 2 },
+        None,
+        &s0,
+        fake_run,
+    )
+    .unwrap();
+    sweep::run_sweep(
+        &scenario(),
+        &plan(),
+        Shard { index: 1, count: 2 },
+        None,
+        &s1,
+        fake_run,
+    )
+    .unwrap();
     let out = dir("sweep_bad_out");
-    let err = sweep::merge(std::slice::from_ref(&s0), &out).unwrap_err().to_string();
+    let err = sweep::merge(std::slice::from_ref(&s0), &out)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("12 of 24 runs missing"), "{err}");
-    let err = sweep::merge(&[s0.clone(), s1.clone(), s1.clone()], &out).unwrap_err().to_string();
+    let err = sweep::merge(&[s0.clone(), s1.clone(), s1.clone()], &out)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("appears in two shards"), "{err}");
 
     let mut other = scenario();
     other["name"] = json!("other");
     let foreign = dir("sweep_bad_foreign");
-    sweep::run_sweep(&other, &plan(), Shard { index: 1, count: 2 }, None, &foreign, fake_run).unwrap();
+    sweep::run_sweep(
+        &other,
+        &plan(),
+        Shard { index: 1, count: 2 },
+        None,
+        &foreign,
+        fake_run,
+    )
+    .unwrap();
     let err = sweep::merge(&[s0, foreign], &out).unwrap_err().to_string();
     assert!(err.contains("another sweep"), "{err}");
 }

@@ -80,11 +80,7 @@ fn register_fonts() -> Result<(), ReportError> {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
             && plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold()).is_ok()
     });
-    if ok {
-        Ok(())
-    } else {
-        Err(ReportError::Font)
-    }
+    if ok { Ok(()) } else { Err(ReportError::Font) }
 }
 
 /// Renders one chart into `path`: white canvas of [`WIDTH`]×[`HEIGHT`], `title` on top, a footer
@@ -174,7 +170,10 @@ pub(crate) fn cartesian_with_x_labels<'a, 'b>(
 }
 
 /// Draws the legend of `chart` at `position` with the project's styling.
-pub(crate) fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> DrawResult {
+pub(crate) fn legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
     chart
         .configure_series_labels()
         .position(position)
@@ -210,13 +209,24 @@ pub(crate) fn bar_style(colour: RGBColor) -> ShapeStyle {
 
 /// Draws a legend as a column of (colour, label) lines in its own area, for charts whose data
 /// would otherwise hide under an in-plot legend (several panels sharing one legend).
-pub(crate) fn side_legend(area: &Root, heading: &str, entries: &[(RGBColor, String)]) -> DrawResult {
+pub(crate) fn side_legend(
+    area: &Root,
+    heading: &str,
+    entries: &[(RGBColor, String)],
+) -> DrawResult {
     let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let top = 80;
-    area.draw(&Text::new(heading.to_owned(), (10, top - 36), style.clone()))?;
+    area.draw(&Text::new(
+        heading.to_owned(),
+        (10, top - 36),
+        style.clone(),
+    ))?;
     for (i, (colour, label)) in entries.iter().enumerate() {
         let y = top + i as i32 * 30;
-        area.draw(&PathElement::new(vec![(10, y), (40, y)], colour.stroke_width(3)))?;
+        area.draw(&PathElement::new(
+            vec![(10, y), (40, y)],
+            colour.stroke_width(3),
+        ))?;
         area.draw(&Text::new(label.clone(), (50, y), style.clone()))?;
     }
     Ok(())
@@ -259,7 +269,10 @@ pub(crate) fn band_and_median<'a, 'b: 'a>(
     let mut outline: Vec<(f64, f64)> = series.iter().map(|p| (p.0, p.3)).collect();
     outline.extend(series.iter().rev().map(|p| (p.0, p.1)));
     chart
-        .draw_series(std::iter::once(Polygon::new(outline, colour.mix(0.22).filled())))?
+        .draw_series(std::iter::once(Polygon::new(
+            outline,
+            colour.mix(0.22).filled(),
+        )))?
         .label(format!("{label}, 10–90 % band"))
         .legend(band_glyph(colour));
     let style = colour.stroke_width(3);

@@ -41,7 +41,11 @@ fn victims_band(data: &EclipseData) -> Vec<(f64, f64, f64, f64)> {
         .iter()
         .enumerate()
         .filter_map(|(i, (t, _))| {
-            let band = Band::of(data.victims.iter().filter_map(|v| v.points.get(i).map(|p| p.1)))?;
+            let band = Band::of(
+                data.victims
+                    .iter()
+                    .filter_map(|v| v.points.get(i).map(|p| p.1)),
+            )?;
             Some((*t, band.p10, band.p50, band.p90))
         })
         .collect()
@@ -49,49 +53,61 @@ fn victims_band(data: &EclipseData) -> Vec<(f64, f64, f64, f64)> {
 
 /// Renders `eclipse.png`.
 pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &EclipseData) -> Result<(), ReportError> {
-    chart::render_png(path, &meta.footer(), "Attackers' share of victims' active peer tables", |root| {
-        if data.victims.iter().all(|v| v.points.is_empty()) {
-            return chart::no_data_note(root, "no eclipse victims in this run");
-        }
-        let end = data
-            .victims
-            .iter()
-            .flat_map(|v| v.points.iter().map(|p| p.0))
-            .fold(0.0, f64::max);
-        let mut chart = chart::cartesian(
-            root,
-            None,
-            0.0..chart::upper(end),
-            0.0..1.05,
-            "time since the start of the run (s)",
-            "active peers held by attackers (fraction)",
-        )?;
-        if data.victims.len() <= MAX_VICTIM_LINES {
-            for (i, victim) in data.victims.iter().enumerate() {
-                let style = chart::colour(i + 1).stroke_width(3);
-                chart
-                    .draw_series(LineSeries::new(victim.points.iter().copied(), style))?
-                    .label(format!("victim {}", victim.label))
-                    .legend(chart::line_glyph(style));
+    chart::render_png(
+        path,
+        &meta.footer(),
+        "Attackers' share of victims' active peer tables",
+        |root| {
+            if data.victims.iter().all(|v| v.points.is_empty()) {
+                return chart::no_data_note(root, "no eclipse victims in this run");
             }
-        } else {
-            chart::band_and_median(
-                &mut chart,
-                &victims_band(data),
-                chart::colour(1),
-                &format!("{} victims", data.victims.len()),
+            let end = data
+                .victims
+                .iter()
+                .flat_map(|v| v.points.iter().map(|p| p.0))
+                .fold(0.0, f64::max);
+            let mut chart = chart::cartesian(
+                root,
+                None,
+                0.0..chart::upper(end),
+                0.0..1.05,
+                "time since the start of the run (s)",
+                "active peers held by attackers (fraction)",
             )?;
-        }
-        let half = chart::colour(6).stroke_width(1);
-        chart
-            .draw_series(LineSeries::new([(0.0, 0.5), (chart::upper(end), 0.5)], half))?
-            .label("half the table")
-            .legend(chart::line_glyph(half));
-        if let Some(start) = data.attack_start_s {
-            chart::dashed(&mut chart, vec![(start, 0.0), (start, 1.05)], &format!("attack starts, t = {} s", chart::tick(start)))?;
-        }
-        chart::legend(&mut chart, SeriesLabelPosition::UpperLeft)
-    })
+            if data.victims.len() <= MAX_VICTIM_LINES {
+                for (i, victim) in data.victims.iter().enumerate() {
+                    let style = chart::colour(i + 1).stroke_width(3);
+                    chart
+                        .draw_series(LineSeries::new(victim.points.iter().copied(), style))?
+                        .label(format!("victim {}", victim.label))
+                        .legend(chart::line_glyph(style));
+                }
+            } else {
+                chart::band_and_median(
+                    &mut chart,
+                    &victims_band(data),
+                    chart::colour(1),
+                    &format!("{} victims", data.victims.len()),
+                )?;
+            }
+            let half = chart::colour(6).stroke_width(1);
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, 0.5), (chart::upper(end), 0.5)],
+                    half,
+                ))?
+                .label("half the table")
+                .legend(chart::line_glyph(half));
+            if let Some(start) = data.attack_start_s {
+                chart::dashed(
+                    &mut chart,
+                    vec![(start, 0.0), (start, 1.05)],
+                    &format!("attack starts, t = {} s", chart::tick(start)),
+                )?;
+            }
+            chart::legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        },
+    )
 }
 
 /// One sentence: the worst moment for any victim and where the victims ended.
@@ -104,7 +120,11 @@ pub(crate) fn sentence(data: &EclipseData) -> String {
     let Some((share, t, label)) = peak else {
         return "The scenario has no eclipse victims.".to_owned();
     };
-    let last = Band::of(data.victims.iter().filter_map(|v| v.points.last().map(|p| p.1)));
+    let last = Band::of(
+        data.victims
+            .iter()
+            .filter_map(|v| v.points.last().map(|p| p.1)),
+    );
     let mut s = format!(
         "Attackers held at most {:.1} % of a victim's active table (victim {label} at t = {} s)",
         share * 100.0,
@@ -133,7 +153,10 @@ mod tests {
             }],
         };
         let s = sentence(&data);
-        assert!(s.contains("at most 25.0 %") && s.contains("t = 20 s"), "{s}");
+        assert!(
+            s.contains("at most 25.0 %") && s.contains("t = 20 s"),
+            "{s}"
+        );
         assert!(s.contains("12.5 % attackers"), "{s}");
     }
 

@@ -113,7 +113,11 @@ pub fn success_over_time(data: &LookupData) -> (f64, Vec<(f64, f64, usize)>) {
 }
 
 /// Renders `lookups_success.png`.
-pub(crate) fn render_success(path: &Path, meta: &ChartMeta, data: &LookupData) -> Result<(), ReportError> {
+pub(crate) fn render_success(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &LookupData,
+) -> Result<(), ReportError> {
     chart::render_png(path, &meta.footer(), "GET success rate over time", |root| {
         let Some(overall) = data.success_rate() else {
             return chart::no_data_note(root, "no GETs were issued in this run");
@@ -156,7 +160,11 @@ pub(crate) fn render_success(path: &Path, meta: &ChartMeta, data: &LookupData) -
 
 /// Renders `lookups_latency.png`: empirical CDF over all GETs, so failures show as the gap
 /// between the curve's top and 1.
-pub(crate) fn render_latency(path: &Path, meta: &ChartMeta, data: &LookupData) -> Result<(), ReportError> {
+pub(crate) fn render_latency(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &LookupData,
+) -> Result<(), ReportError> {
     chart::render_png(path, &meta.footer(), "GET latency (CDF)", |root| {
         let latencies = data.success_latencies();
         if latencies.is_empty() {
@@ -203,7 +211,10 @@ pub(crate) fn render_latency(path: &Path, meta: &ChartMeta, data: &LookupData) -
                     [(0.0, top), (chart::upper(max), top)],
                     gap_style,
                 ))?
-                .label(format!("{failed} GETs failed: the curve stops at {:.1} %", top * 100.0))
+                .label(format!(
+                    "{failed} GETs failed: the curve stops at {:.1} %",
+                    top * 100.0
+                ))
                 .legend(chart::line_glyph(gap_style));
         }
         chart::legend(&mut chart, SeriesLabelPosition::LowerRight)
@@ -211,7 +222,11 @@ pub(crate) fn render_latency(path: &Path, meta: &ChartMeta, data: &LookupData) -
 }
 
 /// Renders `lookups_hops.png`: share of GETs by hop count, measured mean and the reference.
-pub(crate) fn render_hops(path: &Path, meta: &ChartMeta, data: &LookupData) -> Result<(), ReportError> {
+pub(crate) fn render_hops(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &LookupData,
+) -> Result<(), ReportError> {
     chart::render_png(path, &meta.footer(), "Lookup hops per GET", |root| {
         let Some(mean) = data.mean_hops() else {
             return chart::no_data_note(root, "no GETs were issued in this run");
@@ -237,7 +252,10 @@ pub(crate) fn render_hops(path: &Path, meta: &ChartMeta, data: &LookupData) -> R
         chart
             .draw_series(counts.iter().enumerate().map(|(h, c)| {
                 let x = h as f64;
-                Rectangle::new([(x - 0.35, 0.0), (x + 0.35, *c as f64 / total)], chart::bar_style(bar))
+                Rectangle::new(
+                    [(x - 0.35, 0.0), (x + 0.35, *c as f64 / total)],
+                    chart::bar_style(bar),
+                )
             }))?
             .label(format!("measured, {} GETs", data.rows.len()))
             .legend(chart::bar_glyph(bar));
@@ -251,7 +269,10 @@ pub(crate) fn render_hops(path: &Path, meta: &ChartMeta, data: &LookupData) -> R
             chart::dashed(
                 &mut chart,
                 vec![(p, 0.0), (p, top)],
-                &format!("log2(N)/(1+log2 K) = {p:.2}  (N={}, K={})", model.nodes, model.k),
+                &format!(
+                    "log2(N)/(1+log2 K) = {p:.2}  (N={}, K={})",
+                    model.nodes, model.k
+                ),
             )?;
         }
         chart::legend(&mut chart, SeriesLabelPosition::UpperRight)

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{ChartEntry, ReportInput, propagation};
 use super::stats::{quantile_sorted, sorted_finite};
 use super::theory;
+use super::{ChartEntry, ReportInput, propagation};
 
 /// One `expect` bound of the scenario and how the run fared.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,10 @@ pub struct TheoryRow {
 pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
     let mut rows = Vec::new();
     let lookups = &input.lookups;
-    if let Some((m, p)) = lookups.hop_model.and_then(|m| m.predicted().map(|p| (m, p))) {
+    if let Some((m, p)) = lookups
+        .hop_model
+        .and_then(|m| m.predicted().map(|p| (m, p)))
+    {
         rows.push(TheoryRow {
             quantity: "mean lookup hops".into(),
             model: format!("log2(N)/(1+log2 K), N={}, K={}", m.nodes, m.k),
@@ -114,8 +117,16 @@ pub(crate) fn render(input: &ReportInput, charts: &[ChartEntry]) -> String {
     let meta = &input.meta;
     let mut md = String::new();
     // Writing to a String cannot fail; `let _` keeps that explicit without unwrap.
-    let _ = writeln!(md, "# dave-sim report: {} (seed {})\n", meta.scenario, meta.seed);
-    let _ = writeln!(md, "Reproduce this run:\n\n```sh\n{}\n```\n", input.reproduce_command);
+    let _ = writeln!(
+        md,
+        "# dave-sim report: {} (seed {})\n",
+        meta.scenario, meta.seed
+    );
+    let _ = writeln!(
+        md,
+        "Reproduce this run:\n\n```sh\n{}\n```\n",
+        input.reproduce_command
+    );
 
     let _ = writeln!(md, "## Expectations\n");
     if input.expectations.is_empty() {
@@ -127,9 +138,16 @@ pub(crate) fn render(input: &ReportInput, charts: &[ChartEntry]) -> String {
             "{} of {} expectations held{}.\n",
             input.expectations.len() - failed,
             input.expectations.len(),
-            if failed > 0 { " — the run FAILED" } else { "" }
+            if failed > 0 {
+                " — the run FAILED"
+            } else {
+                ""
+            }
         );
-        let _ = writeln!(md, "| metric | bound | measured | result |\n|---|---|---|---|");
+        let _ = writeln!(
+            md,
+            "| metric | bound | measured | result |\n|---|---|---|---|"
+        );
         for e in &input.expectations {
             let _ = writeln!(
                 md,
@@ -172,7 +190,11 @@ pub(crate) fn render(input: &ReportInput, charts: &[ChartEntry]) -> String {
 
     let _ = writeln!(md, "## Charts\n");
     for c in charts {
-        let _ = writeln!(md, "### {}\n\n![{}]({})\n\n{}\n", c.heading, c.heading, c.file, c.sentence);
+        let _ = writeln!(
+            md,
+            "### {}\n\n![{}]({})\n\n{}\n",
+            c.heading, c.heading, c.file, c.sentence
+        );
     }
     md
 }
@@ -205,7 +227,10 @@ mod tests {
         assert_eq!(rows[0].predicted, 2.0);
         assert_eq!(rows[0].measured, Some(3.0));
         let md = render(&input, &[]);
-        assert!(md.contains("| mean lookup hops | log2(N)/(1+log2 K), N=256, K=8 | 2 | 3 | 1.50 |"), "{md}");
+        assert!(
+            md.contains("| mean lookup hops | log2(N)/(1+log2 K), N=256, K=8 | 2 | 3 | 1.50 |"),
+            "{md}"
+        );
         assert!(md.contains("The scenario sets no expectations."));
     }
 

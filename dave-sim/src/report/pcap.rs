@@ -101,7 +101,13 @@ impl PcapRecorder {
 }
 
 /// Writes an IPv4 + UDP packet carrying `payload` into `buf` (cleared first).
-fn encode_udp_ipv4(buf: &mut Vec<u8>, ident: u16, from: SocketAddrV4, to: SocketAddrV4, payload: &[u8]) {
+fn encode_udp_ipv4(
+    buf: &mut Vec<u8>,
+    ident: u16,
+    from: SocketAddrV4,
+    to: SocketAddrV4,
+    payload: &[u8],
+) {
     let total = (IPV4_HEADER + UDP_HEADER + payload.len()) as u16;
     let udp_len = (UDP_HEADER + payload.len()) as u16;
     buf.clear();

@@ -92,56 +92,65 @@ pub fn propagation_times(data: &PropagationData) -> (Vec<f64>, usize) {
 }
 
 /// Renders `propagation.png`.
-pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &PropagationData) -> Result<(), ReportError> {
+pub(crate) fn render(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &PropagationData,
+) -> Result<(), ReportError> {
     let band = band_over_time(data);
-    chart::render_png(path, &meta.footer(), "Record propagation to target replicas", |root| {
-        if band.is_empty() {
-            return chart::no_data_note(root, "no records were written in this run");
-        }
-        let end = horizon(data);
-        let model = data.gossip.and_then(|g| {
-            let completion = g.completion_s()?;
-            (g.round_s > 0.0).then_some((g, completion))
-        });
-        // Show the model's completion if it is within reach of the data, without letting a slow
-        // model squash the measured curve into the left edge.
-        let x_max = match model {
-            Some((_, completion)) => end.max(completion.min(4.0 * end)),
-            None => end,
-        };
-        let mut chart = chart::cartesian(
-            root,
-            None,
-            0.0..chart::upper(x_max),
-            0.0..1.05,
-            "time since the write (s)",
-            "fraction of target replicas holding the record",
-        )?;
-        chart::band_and_median(
-            &mut chart,
-            &band,
-            chart::colour(0),
-            &format!("measured over {} records", data.records.len()),
-        )?;
-        if let Some((g, completion)) = model {
-            let rounds = (x_max / g.round_s).ceil().min(10_000.0) as u32;
-            let curve = theory::push_gossip_curve(g.nodes, g.fanout, rounds);
-            let points = curve
-                .iter()
-                .enumerate()
-                .map(|(r, f)| (r as f64 * g.round_s, *f))
-                .collect();
-            chart::dashed(
-                &mut chart,
-                points,
-                &format!(
-                    "push-gossip model, N={} f={}: done ≈ {:.1} s",
-                    g.nodes, g.fanout, completion
-                ),
+    chart::render_png(
+        path,
+        &meta.footer(),
+        "Record propagation to target replicas",
+        |root| {
+            if band.is_empty() {
+                return chart::no_data_note(root, "no records were written in this run");
+            }
+            let end = horizon(data);
+            let model = data.gossip.and_then(|g| {
+                let completion = g.completion_s()?;
+                (g.round_s > 0.0).then_some((g, completion))
+            });
+            // Show the model's completion if it is within reach of the data, without letting a slow
+            // model squash the measured curve into the left edge.
+            let x_max = match model {
+                Some((_, completion)) => end.max(completion.min(4.0 * end)),
+                None => end,
+            };
+            let mut chart = chart::cartesian(
+                root,
+                None,
+                0.0..chart::upper(x_max),
+                0.0..1.05,
+                "time since the write (s)",
+                "fraction of target replicas holding the record",
             )?;
-        }
-        chart::legend(&mut chart, SeriesLabelPosition::LowerRight)
-    })
+            chart::band_and_median(
+                &mut chart,
+                &band,
+                chart::colour(0),
+                &format!("measured over {} records", data.records.len()),
+            )?;
+            if let Some((g, completion)) = model {
+                let rounds = (x_max / g.round_s).ceil().min(10_000.0) as u32;
+                let curve = theory::push_gossip_curve(g.nodes, g.fanout, rounds);
+                let points = curve
+                    .iter()
+                    .enumerate()
+                    .map(|(r, f)| (r as f64 * g.round_s, *f))
+                    .collect();
+                chart::dashed(
+                    &mut chart,
+                    points,
+                    &format!(
+                        "push-gossip model, N={} f={}: done ≈ {:.1} s",
+                        g.nodes, g.fanout, completion
+                    ),
+                )?;
+            }
+            chart::legend(&mut chart, SeriesLabelPosition::LowerRight)
+        },
+    )
 }
 
 /// One sentence on what the chart shows for this run.
@@ -151,10 +160,7 @@ pub(crate) fn sentence(data: &PropagationData) -> String {
     }
     let (times, missing) = propagation_times(data);
     let pct = (PROPAGATED_FRACTION * 100.0).round();
-    let mut s = match (
-        quantile_sorted(&times, 0.5),
-        quantile_sorted(&times, 0.9),
-    ) {
+    let mut s = match (quantile_sorted(&times, 0.5), quantile_sorted(&times, 0.9)) {
         (Some(p50), Some(p90)) => format!(
             "Of {} records, half reached {pct} % of their target replicas within {:.2} s of the write and 90 % of those that got there within {:.2} s",
             data.records.len(),
@@ -170,9 +176,7 @@ pub(crate) fn sentence(data: &PropagationData) -> String {
         s += &format!("; {missing} never got there");
     }
     if let Some(completion) = data.gossip.and_then(|g| g.completion_s()) {
-        s += &format!(
-            " (the push-gossip model predicts full spread after {completion:.2} s)"
-        );
+        s += &format!(" (the push-gossip model predicts full spread after {completion:.2} s)");
     }
     s + "."
 }

@@ -43,7 +43,10 @@ pub struct ReliabilityData {
 }
 
 /// `(t, p10, p50, p90)` of one class of scores, for snapshots that have any.
-fn band_series(data: &ReliabilityData, pick: impl Fn(&ReliabilitySnapshot) -> &[f64]) -> Vec<(f64, f64, f64, f64)> {
+fn band_series(
+    data: &ReliabilityData,
+    pick: impl Fn(&ReliabilitySnapshot) -> &[f64],
+) -> Vec<(f64, f64, f64, f64)> {
     data.snapshots
         .iter()
         .filter_map(|s| Band::of(pick(s).iter().copied()).map(|b| (s.t_s, b.p10, b.p50, b.p90)))
@@ -51,82 +54,108 @@ fn band_series(data: &ReliabilityData, pick: impl Fn(&ReliabilitySnapshot) -> &[
 }
 
 /// Renders `reliability.png`.
-pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &ReliabilityData) -> Result<(), ReportError> {
-    chart::render_png(path, &meta.footer(), "Reliability scores held by honest nodes", |root| {
-        let honest = band_series(data, |s| &s.of_honest);
-        let adversarial = band_series(data, |s| &s.of_adversarial);
-        if honest.is_empty() && adversarial.is_empty() {
-            return chart::no_data_note(root, "no reliability scores were sampled in this run");
-        }
-        let end = data.snapshots.iter().map(|s| s.t_s).fold(0.0, f64::max);
-        let mut chart = chart::cartesian(
-            root,
-            None,
-            0.0..chart::upper(end),
-            0.0..1.05,
-            "time since the start of the run (s)",
-            "reliability score (s+1)/(s+f+2)",
-        )?;
-        chart::band_and_median(&mut chart, &honest, chart::colour(0), "of honest peers")?;
-        chart::band_and_median(&mut chart, &adversarial, chart::colour(1), "of adversarial peers")?;
-        if let Some(min) = data.reliability_min {
-            let style = chart::colour(6).stroke_width(1);
-            chart
-                .draw_series(LineSeries::new([(0.0, min), (chart::upper(end), min)], style))?
-                .label(format!("RELIABILITY_MIN = {min}"))
-                .legend(chart::line_glyph(style));
-        }
-        chart::legend(&mut chart, SeriesLabelPosition::LowerLeft)
-    })
+pub(crate) fn render(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &ReliabilityData,
+) -> Result<(), ReportError> {
+    chart::render_png(
+        path,
+        &meta.footer(),
+        "Reliability scores held by honest nodes",
+        |root| {
+            let honest = band_series(data, |s| &s.of_honest);
+            let adversarial = band_series(data, |s| &s.of_adversarial);
+            if honest.is_empty() && adversarial.is_empty() {
+                return chart::no_data_note(root, "no reliability scores were sampled in this run");
+            }
+            let end = data.snapshots.iter().map(|s| s.t_s).fold(0.0, f64::max);
+            let mut chart = chart::cartesian(
+                root,
+                None,
+                0.0..chart::upper(end),
+                0.0..1.05,
+                "time since the start of the run (s)",
+                "reliability score (s+1)/(s+f+2)",
+            )?;
+            chart::band_and_median(&mut chart, &honest, chart::colour(0), "of honest peers")?;
+            chart::band_and_median(
+                &mut chart,
+                &adversarial,
+                chart::colour(1),
+                "of adversarial peers",
+            )?;
+            if let Some(min) = data.reliability_min {
+                let style = chart::colour(6).stroke_width(1);
+                chart
+                    .draw_series(LineSeries::new(
+                        [(0.0, min), (chart::upper(end), min)],
+                        style,
+                    ))?
+                    .label(format!("RELIABILITY_MIN = {min}"))
+                    .legend(chart::line_glyph(style));
+            }
+            chart::legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        },
+    )
 }
 
 /// Renders `liar_detection.png`: measured detection against `1 − s^n`.
-pub(crate) fn render_detection(path: &Path, meta: &ChartMeta, data: &ReliabilityData) -> Result<(), ReportError> {
-    chart::render_png(path, &meta.footer(), "Storage-liar detection by challenges", |root| {
-        let Some(detection) = &data.detection else {
-            return chart::no_data_note(root, "no storage liars in this run");
-        };
-        let n_max = detection
-            .measured
-            .iter()
-            .map(|p| p.0)
-            .max()
-            .unwrap_or(0)
-            .max(10);
-        let mut chart = chart::cartesian(
-            root,
-            None,
-            0.0..f64::from(n_max) * 1.05,
-            0.0..1.05,
-            "challenges of one liar by one honest node (n)",
-            "liars caught at least once (fraction)",
-        )?;
-        let theory_points = (0..=n_max)
-            .map(|n| (f64::from(n), theory::liar_detection(detection.kept, n)))
-            .collect();
-        chart::dashed(
-            &mut chart,
-            theory_points,
-            &format!("1 − s^n with s = {}", detection.kept),
-        )?;
-        if !detection.measured.is_empty() {
-            let style = chart::colour(1).stroke_width(3);
-            chart
-                .draw_series(LineSeries::new(
-                    detection.measured.iter().map(|p| (f64::from(p.0), p.1)),
-                    style,
-                ))?
-                .label("measured")
-                .legend(chart::line_glyph(style));
-            chart.draw_series(
-                detection
-                    .measured
-                    .iter()
-                    .map(|p| Circle::new((f64::from(p.0), p.1), 4, chart::colour(1).filled())),
+pub(crate) fn render_detection(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &ReliabilityData,
+) -> Result<(), ReportError> {
+    chart::render_png(
+        path,
+        &meta.footer(),
+        "Storage-liar detection by challenges",
+        |root| {
+            let Some(detection) = &data.detection else {
+                return chart::no_data_note(root, "no storage liars in this run");
+            };
+            let n_max = detection
+                .measured
+                .iter()
+                .map(|p| p.0)
+                .max()
+                .unwrap_or(0)
+                .max(10);
+            let mut chart = chart::cartesian(
+                root,
+                None,
+                0.0..f64::from(n_max) * 1.05,
+                0.0..1.05,
+                "challenges of one liar by one honest node (n)",
+                "liars caught at least once (fraction)",
             )?;
-        }
-        chart::legend(&mut chart, SeriesLabelPosition::LowerRight)
-    })
+            let theory_points = (0..=n_max)
+                .map(|n| (f64::from(n), theory::liar_detection(detection.kept, n)))
+                .collect();
+            chart::dashed(
+                &mut chart,
+                theory_points,
+                &format!("1 − s^n with s = {}", detection.kept),
+            )?;
+            if !detection.measured.is_empty() {
+                let style = chart::colour(1).stroke_width(3);
+                chart
+                    .draw_series(LineSeries::new(
+                        detection.measured.iter().map(|p| (f64::from(p.0), p.1)),
+                        style,
+                    ))?
+                    .label("measured")
+                    .legend(chart::line_glyph(style));
+                chart.draw_series(
+                    detection
+                        .measured
+                        .iter()
+                        .map(|p| Circle::new((f64::from(p.0), p.1), 4, chart::colour(1).filled())),
+                )?;
+            }
+            chart::legend(&mut chart, SeriesLabelPosition::LowerRight)
+        },
+    )
 }
 
 /// One sentence on the scores at the last sample.
@@ -206,7 +235,10 @@ mod tests {
         };
         let s = sentence(&data);
         assert!(s.contains("t = 20 s"), "{s}");
-        assert!(s.contains("honest peers 0.80 and adversarial peers 0.20"), "{s}");
+        assert!(
+            s.contains("honest peers 0.80 and adversarial peers 0.20"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -219,6 +251,9 @@ mod tests {
             ..ReliabilityData::default()
         };
         let s = detection_sentence(&data);
-        assert!(s.contains("80.0 %") && s.contains("87.5 % predicted"), "{s}");
+        assert!(
+            s.contains("80.0 %") && s.contains("87.5 % predicted"),
+            "{s}"
+        );
     }
 }

@@ -38,47 +38,63 @@ pub fn per_node_by_bits(data: &StorageData) -> [f64; 65] {
 
 /// Renders `storage.png`.
 pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &StorageData) -> Result<(), ReportError> {
-    chart::render_png(path, &meta.footer(), "Records held per node by XOR distance", |root| {
-        if data.held_distances.is_empty() {
-            return chart::no_data_note(root, "no honest node held a record at the end of this run");
-        }
-        let per_node = per_node_by_bits(data);
-        let used: Vec<usize> = (0..per_node.len()).filter(|b| per_node[*b] > 0.0).collect();
-        let expected = data
-            .replicas
-            .and_then(|r| theory::replica_distance_bits(data.nodes, r));
-        let lowest = used.first().copied().unwrap_or(0) as f64;
-        let x_min = (lowest - 1.0).min(expected.map_or(lowest, |e| e - 1.0)).max(-0.5);
-        let y_max = per_node.iter().copied().fold(0.0, f64::max);
-        let mut chart = chart::cartesian(
-            root,
-            None,
-            x_min..64.5,
-            0.0..chart::upper(y_max) * 1.1,
-            "XOR distance holder ↔ record, log2 (bits: 64 − leading zeros)",
-            "records per node",
-        )?;
-        let bar = chart::colour(0);
-        chart
-            .draw_series(used.iter().map(|b| {
-                let x = *b as f64;
-                Rectangle::new([(x - 0.4, 0.0), (x + 0.4, per_node[*b])], chart::bar_style(bar))
-            }))?
-            .label(format!(
-                "measured: {} holdings over {} nodes",
-                data.held_distances.len(),
-                data.nodes
-            ))
-            .legend(chart::bar_glyph(bar));
-        if let (Some(e), Some(r)) = (expected, data.replicas) {
-            chart::dashed(
-                &mut chart,
-                vec![(e, 0.0), (e, chart::upper(y_max) * 1.1)],
-                &format!("{r} closest of N={} reach 64 − log2(N/{r}) = {e:.1}", data.nodes),
+    chart::render_png(
+        path,
+        &meta.footer(),
+        "Records held per node by XOR distance",
+        |root| {
+            if data.held_distances.is_empty() {
+                return chart::no_data_note(
+                    root,
+                    "no honest node held a record at the end of this run",
+                );
+            }
+            let per_node = per_node_by_bits(data);
+            let used: Vec<usize> = (0..per_node.len()).filter(|b| per_node[*b] > 0.0).collect();
+            let expected = data
+                .replicas
+                .and_then(|r| theory::replica_distance_bits(data.nodes, r));
+            let lowest = used.first().copied().unwrap_or(0) as f64;
+            let x_min = (lowest - 1.0)
+                .min(expected.map_or(lowest, |e| e - 1.0))
+                .max(-0.5);
+            let y_max = per_node.iter().copied().fold(0.0, f64::max);
+            let mut chart = chart::cartesian(
+                root,
+                None,
+                x_min..64.5,
+                0.0..chart::upper(y_max) * 1.1,
+                "XOR distance holder ↔ record, log2 (bits: 64 − leading zeros)",
+                "records per node",
             )?;
-        }
-        chart::legend(&mut chart, SeriesLabelPosition::UpperLeft)
-    })
+            let bar = chart::colour(0);
+            chart
+                .draw_series(used.iter().map(|b| {
+                    let x = *b as f64;
+                    Rectangle::new(
+                        [(x - 0.4, 0.0), (x + 0.4, per_node[*b])],
+                        chart::bar_style(bar),
+                    )
+                }))?
+                .label(format!(
+                    "measured: {} holdings over {} nodes",
+                    data.held_distances.len(),
+                    data.nodes
+                ))
+                .legend(chart::bar_glyph(bar));
+            if let (Some(e), Some(r)) = (expected, data.replicas) {
+                chart::dashed(
+                    &mut chart,
+                    vec![(e, 0.0), (e, chart::upper(y_max) * 1.1)],
+                    &format!(
+                        "{r} closest of N={} reach 64 − log2(N/{r}) = {e:.1}",
+                        data.nodes
+                    ),
+                )?;
+            }
+            chart::legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        },
+    )
 }
 
 /// One sentence: mean holdings and how many sit within the replication radius.
@@ -122,6 +138,9 @@ mod tests {
         assert_eq!(per_node[1], 0.5);
         assert_eq!(per_node[2], 1.0);
         assert_eq!(per_node[64], 0.5);
-        assert_eq!(sentence(&data), "Honest nodes held 2.5 records each on average.");
+        assert_eq!(
+            sentence(&data),
+            "Honest nodes held 2.5 records each on average."
+        );
     }
 }

@@ -78,7 +78,9 @@ impl FromStr for SweepParam {
         })?;
         let path = path.trim();
         if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(ReportError::Sweep(format!("--param {s:?}: empty path segment")));
+            return Err(ReportError::Sweep(format!(
+                "--param {s:?}: empty path segment"
+            )));
         }
         let values: Vec<String> = values.split(',').map(|v| v.trim().to_owned()).collect();
         if values.iter().any(String::is_empty) {
@@ -159,7 +161,11 @@ pub struct RunKey {
 
 impl SweepPlan {
     /// Checks the plan and builds it. `seed_base` is the scenario's seed (see module docs).
-    pub fn new(params: Vec<SweepParam>, seed_base: u64, seeds: u64) -> Result<SweepPlan, ReportError> {
+    pub fn new(
+        params: Vec<SweepParam>,
+        seed_base: u64,
+        seeds: u64,
+    ) -> Result<SweepPlan, ReportError> {
         if seeds == 0 {
             return Err(ReportError::Sweep("--seeds must be at least 1".into()));
         }
@@ -240,7 +246,9 @@ pub fn set_path(scenario: &Value, path: &str, value: Value) -> Result<Value, Rep
             Value::Array(items) => {
                 let len = items.len();
                 let i: usize = segment.parse().map_err(|_| {
-                    ReportError::Sweep(format!("{path}: {segment:?} indexes an array: use a number"))
+                    ReportError::Sweep(format!(
+                        "{path}: {segment:?} indexes an array: use a number"
+                    ))
                 })?;
                 items.get_mut(i).ok_or_else(|| {
                     ReportError::Sweep(format!("{path}: index {i} out of range (array of {len})"))
@@ -261,7 +269,9 @@ pub fn set_path(scenario: &Value, path: &str, value: Value) -> Result<Value, Rep
 pub fn scenario_at(scenario: &Value, plan: &SweepPlan, point: usize) -> Result<Value, ReportError> {
     plan.point_values(point)
         .into_iter()
-        .try_fold(scenario.clone(), |s, (path, raw)| set_path(&s, path, parse_value(raw)))
+        .try_fold(scenario.clone(), |s, (path, raw)| {
+            set_path(&s, path, parse_value(raw))
+        })
 }
 
 /// Metrics of one run.
@@ -419,7 +429,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepOutcome, ReportError> 
         results.extend(read_runs(dir, &manifest.plan)?);
     }
     let Some(first) = first else {
-        return Err(ReportError::Sweep("--merge needs at least one folder".into()));
+        return Err(ReportError::Sweep(
+            "--merge needs at least one folder".into(),
+        ));
     };
     results.sort_by_key(|r| r.key.run);
     for pair in results.windows(2) {
@@ -452,7 +464,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<SweepOutcome, ReportError> 
 }
 
 /// Writes manifest, runs and (for a whole sweep) the aggregate and its charts.
-fn write_folder(out: &Path, manifest: &Manifest, results: &[RunResult]) -> Result<SweepOutcome, ReportError> {
+fn write_folder(
+    out: &Path,
+    manifest: &Manifest,
+    results: &[RunResult],
+) -> Result<SweepOutcome, ReportError> {
     std::fs::create_dir_all(out).map_err(|e| ReportError::io(out, e))?;
     let mut files = Vec::new();
     let manifest_path = out.join(MANIFEST);
@@ -500,7 +516,11 @@ fn write_runs(out: &Path, plan: &SweepPlan, results: &[RunResult]) -> Result<Pat
     w.write_record(&header).map_err(csv_err(&path))?;
     for r in results {
         let mut row = vec![r.key.run.to_string()];
-        row.extend(plan.point_values(r.key.point).iter().map(|(_, v)| v.to_string()));
+        row.extend(
+            plan.point_values(r.key.point)
+                .iter()
+                .map(|(_, v)| v.to_string()),
+        );
         row.push(r.key.seed.to_string());
         row.extend(
             names
@@ -606,7 +626,10 @@ pub fn aggregate(plan: &SweepPlan, results: &[RunResult]) -> Vec<AggregateRow> {
     for point in 0..plan.points() {
         let runs: Vec<&&RunResult> = sorted.iter().filter(|r| r.key.point == point).collect();
         for name in &names {
-            let values: Vec<f64> = runs.iter().filter_map(|r| r.metrics.get(name).copied()).collect();
+            let values: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.metrics.get(name).copied())
+                .collect();
             if let Some(stats) = MeanCi::of(&values) {
                 rows.push(AggregateRow {
                     point,
@@ -621,7 +644,11 @@ pub fn aggregate(plan: &SweepPlan, results: &[RunResult]) -> Vec<AggregateRow> {
 
 /// Writes `aggregate.csv` in long form (one row per grid point and metric), the shape pandas
 /// and R pivot most easily.
-fn write_aggregate(out: &Path, plan: &SweepPlan, rows: &[AggregateRow]) -> Result<PathBuf, ReportError> {
+fn write_aggregate(
+    out: &Path,
+    plan: &SweepPlan,
+    rows: &[AggregateRow],
+) -> Result<PathBuf, ReportError> {
     let path = out.join(AGGREGATE_CSV);
     let mut w = csv::Writer::from_path(&path).map_err(csv_err(&path))?;
     let mut header: Vec<String> = plan.params.iter().map(|p| p.path.clone()).collect();
@@ -653,14 +680,24 @@ fn write_aggregate(out: &Path, plan: &SweepPlan, rows: &[AggregateRow]) -> Resul
 fn chart_file(metric: &str) -> String {
     let safe: String = metric
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("sweep_{safe}.png")
 }
 
 /// One chart per metric: mean and 95 % CI against the first parameter, one series per
 /// combination of the other parameters.
-fn render_charts(out: &Path, manifest: &Manifest, rows: &[AggregateRow]) -> Result<Vec<PathBuf>, ReportError> {
+fn render_charts(
+    out: &Path,
+    manifest: &Manifest,
+    rows: &[AggregateRow],
+) -> Result<Vec<PathBuf>, ReportError> {
     let plan = &manifest.plan;
     let footer = format!(
         "scenario: {}   seeds: {}–{} ({} per point)",
@@ -713,8 +750,14 @@ fn render_charts(out: &Path, manifest: &Manifest, rows: &[AggregateRow]) -> Resu
                 }
                 None => (-0.5, x_param.values.len() as f64 - 0.5),
             };
-            let y_lo = rows.iter().map(|r| r.stats.low()).fold(f64::INFINITY, f64::min);
-            let y_hi = rows.iter().map(|r| r.stats.high()).fold(f64::NEG_INFINITY, f64::max);
+            let y_lo = rows
+                .iter()
+                .map(|r| r.stats.low())
+                .fold(f64::INFINITY, f64::min);
+            let y_hi = rows
+                .iter()
+                .map(|r| r.stats.high())
+                .fold(f64::NEG_INFINITY, f64::max);
             let pad = ((y_hi - y_lo) * 0.08).max(y_hi.abs().max(1e-9) * 0.05);
             let labels = &x_param.values;
             let categorical = |v: &f64| {
@@ -751,9 +794,13 @@ fn render_charts(out: &Path, manifest: &Manifest, rows: &[AggregateRow]) -> Resu
                 let mut points: Vec<(f64, &MeanCi)> =
                     points.iter().map(|r| (x_of(r.point), &r.stats)).collect();
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let mut band: Vec<(f64, f64)> = points.iter().map(|(x, s)| (*x, s.high())).collect();
+                let mut band: Vec<(f64, f64)> =
+                    points.iter().map(|(x, s)| (*x, s.high())).collect();
                 band.extend(points.iter().rev().map(|(x, s)| (*x, s.low())));
-                chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))?;
+                chart.draw_series(std::iter::once(Polygon::new(
+                    band,
+                    colour.mix(0.18).filled(),
+                )))?;
                 chart.draw_series(points.iter().map(|(x, s)| {
                     PathElement::new(vec![(*x, s.low()), (*x, s.high())], colour.stroke_width(2))
                 }))?;
@@ -768,7 +815,10 @@ fn render_charts(out: &Path, manifest: &Manifest, rows: &[AggregateRow]) -> Resu
                 };
                 let style = colour.stroke_width(3);
                 chart
-                    .draw_series(LineSeries::new(points.iter().map(|(x, s)| (*x, s.mean)), style))?
+                    .draw_series(LineSeries::new(
+                        points.iter().map(|(x, s)| (*x, s.mean)),
+                        style,
+                    ))?
                     .label(label)
                     .legend(chart::line_glyph(style));
                 chart.draw_series(
@@ -790,10 +840,7 @@ mod tests {
 
     fn plan() -> SweepPlan {
         SweepPlan::new(
-            vec![
-                "a.b=1,2,3".parse().unwrap(),
-                "c=x,y".parse().unwrap(),
-            ],
+            vec!["a.b=1,2,3".parse().unwrap(), "c=x,y".parse().unwrap()],
             5,
             2,
         )
@@ -809,7 +856,14 @@ mod tests {
         assert_eq!(p.point_values(1), vec![("a.b", "1"), ("c", "y")]);
         assert_eq!(p.point_values(5), vec![("a.b", "3"), ("c", "y")]);
         let runs = p.shard_runs(Shard::WHOLE);
-        assert_eq!(runs[3], RunKey { run: 3, point: 1, seed: 6 });
+        assert_eq!(
+            runs[3],
+            RunKey {
+                run: 3,
+                point: 1,
+                seed: 6
+            }
+        );
     }
 
     #[test]
@@ -828,13 +882,18 @@ mod tests {
         assert!("3/3".parse::<Shard>().is_err());
         assert!("x/3".parse::<Shard>().is_err());
         assert!("1/0".parse::<Shard>().is_err());
-        assert_eq!("2/3".parse::<Shard>().unwrap(), Shard { index: 2, count: 3 });
+        assert_eq!(
+            "2/3".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 3 }
+        );
         assert!("novalue".parse::<SweepParam>().is_err());
         assert!("a..b=1".parse::<SweepParam>().is_err());
         assert!("a=1,,2".parse::<SweepParam>().is_err());
         assert!("a=1,1".parse::<SweepParam>().is_err());
         assert!(SweepPlan::new(vec![], 1, 0).is_err());
-        assert!(SweepPlan::new(vec!["a=1".parse().unwrap(), "a=2".parse().unwrap()], 1, 1).is_err());
+        assert!(
+            SweepPlan::new(vec!["a=1".parse().unwrap(), "a=2".parse().unwrap()], 1, 1).is_err()
+        );
     }
 
     #[test]
@@ -854,12 +913,19 @@ mod tests {
         let p = plan();
         let s = serde_json::json!({"name": "t"});
         let results = run_shard(&s, &p, Shard::WHOLE, Some(2), |_, seed| {
-            Ok(Metrics::from([("wall_s".into(), 1.0), ("m".into(), seed as f64)]))
+            Ok(Metrics::from([
+                ("wall_s".into(), 1.0),
+                ("m".into(), seed as f64),
+            ]))
         })
         .unwrap();
         assert!(results.iter().all(|r| !r.metrics.contains_key("wall_s")));
         let err = run_shard(&s, &p, Shard::WHOLE, Some(2), |sc, seed| {
-            if sc["c"] == "y" && seed == 6 { Err("boom".into()) } else { Ok(Metrics::new()) }
+            if sc["c"] == "y" && seed == 6 {
+                Err("boom".into())
+            } else {
+                Ok(Metrics::new())
+            }
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "sweep run a.b=1 c=y seed 6: boom");

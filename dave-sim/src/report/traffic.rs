@@ -46,6 +46,9 @@ fn run_mean(series: &OpSeries, pick: impl Fn(&TrafficPoint) -> f64) -> f64 {
     series.points.iter().map(pick).sum::<f64>() / series.points.len() as f64
 }
 
+/// Which quantity of a [`TrafficPoint`] a panel plots.
+type Pick = fn(&TrafficPoint) -> f64;
+
 /// Width of the legend column on the right of the traffic chart.
 const LEGEND_WIDTH: u32 = 300;
 
@@ -63,9 +66,16 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Resul
             .fold(0.0, f64::max);
         let (plots, legend_area) = root.split_horizontally(root.dim_in_pixel().0 - LEGEND_WIDTH);
         let (top, bottom) = plots.split_vertically(plots.dim_in_pixel().1 / 2);
-        let panels: [(&chart::Root, &str, &str, fn(&TrafficPoint) -> f64); 2] = [
-            (&top, "Datagrams sent", "datagrams / node / s", |p| p.datagrams_per_node_s),
-            (&bottom, "Bytes sent (UDP payload)", "bytes / node / s", |p| p.bytes_per_node_s),
+        let panels: [(&chart::Root, &str, &str, Pick); 2] = [
+            (&top, "Datagrams sent", "datagrams / node / s", |p| {
+                p.datagrams_per_node_s
+            }),
+            (
+                &bottom,
+                "Bytes sent (UDP payload)",
+                "bytes / node / s",
+                |p| p.bytes_per_node_s,
+            ),
         ];
         for (area, caption, y_desc, pick) in panels {
             let max = data
@@ -110,47 +120,56 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Resul
 }
 
 /// Renders `drops.png`: a bar per drop reason, reasons named on the x axis.
-pub(crate) fn render_drops(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Result<(), ReportError> {
-    chart::render_png(path, &meta.footer(), "Dropped datagrams by reason", |root| {
-        let drops: Vec<&(String, u64)> = data.drops.iter().filter(|d| d.1 > 0).collect();
-        if drops.is_empty() {
-            return chart::no_data_note(root, "no datagram was dropped in this run");
-        }
-        let max = drops.iter().map(|d| d.1).max().unwrap_or(1) as f64;
-        let labels: Vec<String> = drops.iter().map(|d| d.0.clone()).collect();
-        let categorical = |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
+pub(crate) fn render_drops(
+    path: &Path,
+    meta: &ChartMeta,
+    data: &TrafficData,
+) -> Result<(), ReportError> {
+    chart::render_png(
+        path,
+        &meta.footer(),
+        "Dropped datagrams by reason",
+        |root| {
+            let drops: Vec<&(String, u64)> = data.drops.iter().filter(|d| d.1 > 0).collect();
+            if drops.is_empty() {
+                return chart::no_data_note(root, "no datagram was dropped in this run");
             }
-        };
-        let mut chart = chart::cartesian_with_x_labels(
-            root,
-            None,
-            -0.5..drops.len() as f64 - 0.5,
-            0.0..chart::upper(max) * 1.08,
-            "reason",
-            "datagrams dropped over the whole run (count)",
-            drops.len(),
-            &categorical,
-        )?;
-        for (i, (_, count)) in drops.iter().enumerate() {
-            let x = i as f64;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.3, 0.0), (x + 0.3, *count as f64)],
-                chart::bar_style(chart::colour(i)),
-            )))?;
-            chart.draw_series(std::iter::once(Text::new(
-                count.to_string(),
-                (x, *count as f64 + max * 0.02),
-                TextStyle::from((chart::FONT, 20).into_font())
-                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
-            )))?;
-        }
-        Ok(())
-    })
+            let max = drops.iter().map(|d| d.1).max().unwrap_or(1) as f64;
+            let labels: Vec<String> = drops.iter().map(|d| d.0.clone()).collect();
+            let categorical = |v: &f64| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            };
+            let mut chart = chart::cartesian_with_x_labels(
+                root,
+                None,
+                -0.5..drops.len() as f64 - 0.5,
+                0.0..chart::upper(max) * 1.08,
+                "reason",
+                "datagrams dropped over the whole run (count)",
+                drops.len(),
+                &categorical,
+            )?;
+            for (i, (_, count)) in drops.iter().enumerate() {
+                let x = i as f64;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.3, 0.0), (x + 0.3, *count as f64)],
+                    chart::bar_style(chart::colour(i)),
+                )))?;
+                chart.draw_series(std::iter::once(Text::new(
+                    count.to_string(),
+                    (x, *count as f64 + max * 0.02),
+                    TextStyle::from((chart::FONT, 20).into_font())
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// One sentence on the busiest op.
