@@ -70,6 +70,11 @@ pub struct Config {
     /// Not in §11: how long a lookup waits for one queried address whose RTT it does not know
     /// before it asks the next one (the query still counts if it answers later).
     pub query_timeout: Duration,
+    /// Not in §11: interval between table refresh lookups. A node looks up a key near its own
+    /// NodeId once it has a verified peer (the Kademlia join) and then every `refresh_every`,
+    /// together with a lookup of a random key; the AUTH PONGs of the peers it meets share their
+    /// active peers, which is how a table fills beyond the edge.
+    pub refresh_every: Duration,
     /// Not in §11: whether the node emits [`crate::event::Event::Persist`] and
     /// [`crate::event::Event::Forget`] (a simulator that keeps no backup log turns them off to save
     /// one record copy per store change).
@@ -108,6 +113,7 @@ impl Default for Config {
             challenge_min: Duration::from_millis(500),
             challenge_rtt_multiple: 4,
             query_timeout: Duration::from_secs(1),
+            refresh_every: Duration::from_secs(600),
             persist_events: true,
         }
     }

@@ -23,6 +23,9 @@ pub enum LookupKind {
     Get,
     /// A write: a lookup, then PUTs to the closest reliable nodes that answered (§8).
     Put,
+    /// A table refresh: a lookup of a key of our own near our NodeId (or random), run to meet
+    /// peers, not to find a record.
+    Refresh,
 }
 
 /// Why a lookup stopped (§8).

@@ -28,10 +28,12 @@ pub(crate) enum Timer {
     Republish,
     /// The earliest record expiry (§7).
     Expiry,
+    /// The next table refresh lookup (join, then every REFRESH_EVERY).
+    Refresh,
 }
 
 impl Timer {
-    pub(crate) const ALL: [Timer; 9] = [
+    pub(crate) const ALL: [Timer; 10] = [
         Timer::Peers,
         Timer::Housekeeping,
         Timer::Evictions,
@@ -41,6 +43,7 @@ impl Timer {
         Timer::AddrDiscovery,
         Timer::Republish,
         Timer::Expiry,
+        Timer::Refresh,
     ];
 }
 

@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 
 use crate::event::{Event, RejectReason};
+use crate::time::Time;
 use crate::timer::Timer;
 use crate::wire::Message;
 
@@ -22,15 +23,13 @@ pub(crate) struct AddrDiscovery {
     adopted: Option<SocketAddr>,
     /// `(responder, is_edge, answer)` for the current round.
     asked: Vec<(SocketAddr, bool, Option<SocketAddr>)>,
+    /// When each responder of this round was last asked (parallel to `asked`).
+    asked_at: Vec<Time>,
 }
 
 impl AddrDiscovery {
     pub(crate) fn adopted(&self) -> Option<SocketAddr> {
         self.adopted
-    }
-
-    fn was_asked(&self, addr: &SocketAddr) -> bool {
-        self.asked.iter().any(|(a, _, _)| a == addr)
     }
 }
 
@@ -38,6 +37,7 @@ impl Node {
     /// Starts a discovery round: asks every verified edge, or a few random active peers.
     pub(super) fn start_addr_round(&mut self) {
         self.addr.asked.clear();
+        self.addr.asked_at.clear();
         let has_edges = self.peers.iter().any(|(_, p)| p.edge);
         let mut targets = std::mem::take(&mut self.scratch_addrs);
         targets.clear();
@@ -70,20 +70,45 @@ impl Node {
 
     fn ask_addr(&mut self, to: SocketAddr) {
         let edge = self.peers.peer_at(&to).is_some_and(|p| p.edge);
-        self.addr.asked.push((to, edge, None));
+        match self.addr.asked.iter().position(|(a, _, _)| *a == to) {
+            Some(i) => self.addr.asked_at[i] = self.now,
+            None => {
+                self.addr.asked.push((to, edge, None));
+                self.addr.asked_at.push(self.now);
+            }
+        }
         self.send(to, &Message::GetMyAddrPort);
     }
 
-    /// A peer was just verified: if we still lack an address, ask it (edges always; other
-    /// peers only when there are no edges), so a node learns its address after its first
-    /// handshake rather than a whole ADDR_EVERY later.
-    pub(super) fn on_verified(&mut self, addr: SocketAddr, edge: bool) {
-        if self.addr.adopted.is_some() || self.addr.was_asked(&addr) {
+    /// A peer was just verified: schedule the join lookup. (It is asked for our address at its
+    /// next pong, by when it has verified us too and will answer.)
+    pub(super) fn on_verified(&mut self) {
+        self.schedule_join();
+    }
+
+    /// While we lack an address, ask a peer that just answered a ping: edges always, other
+    /// peers only when there are no edges. A question that went unanswered for a ping interval
+    /// is asked again, because the peer answers only once it has verified us, which may happen
+    /// a round trip after we verified it.
+    pub(super) fn consider_addr_question(&mut self, addr: SocketAddr, edge: bool) {
+        if self.addr.adopted.is_some() {
             return;
         }
-        let has_edges = self.peers.iter().any(|(_, p)| p.edge);
-        if edge || (!has_edges && self.addr.asked.len() < PEERS_ASKED) {
-            self.ask_addr(addr);
+        match self.addr.asked.iter().position(|(a, _, _)| *a == addr) {
+            Some(i) => {
+                let unanswered = self.addr.asked[i].2.is_none();
+                let stale = self.now.saturating_duration_since(self.addr.asked_at[i])
+                    >= self.config.ping_every;
+                if unanswered && stale {
+                    self.ask_addr(addr);
+                }
+            }
+            None => {
+                let has_edges = self.peers.iter().any(|(_, p)| p.edge);
+                if edge || (!has_edges && self.addr.asked.len() < PEERS_ASKED) {
+                    self.ask_addr(addr);
+                }
+            }
         }
     }
 
@@ -92,7 +117,8 @@ impl Node {
         let verified = self
             .peers
             .peer_at(&from)
-            .is_some_and(|p| p.is_verified() && p.has_round_trip());
+            .is_some_and(|p| p.is_verified() && p.has_round_trip())
+            || self.amp.has_round_trip(&from);
         if !verified {
             return self.reject(from, RejectReason::NotVerified);
         }

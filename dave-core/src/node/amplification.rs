@@ -2,8 +2,11 @@
 //!
 //! For every address that has not passed an AUTH or LIVE round trip, the node tracks the bytes
 //! received from it and the bytes it answered with, and never lets the answers exceed 3× what
-//! arrived. The ledger is bounded: when full, the entry with the smallest address is forgotten,
-//! which only ever loses credit (the safe direction), never grants it.
+//! arrived. An address that answers one of our pings correctly is marked as having passed a round
+//! trip and is no longer limited, even when it did not get a place in the peer table (a full
+//! bucket must not make a proven address look like a spoofed one). The ledger is bounded: when
+//! full, the entry with the smallest address is forgotten, which only ever loses credit or the
+//! round-trip mark (the safe direction), never grants them. Idle entries expire.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -22,6 +25,7 @@ struct Credit {
     received: u64,
     sent: u64,
     last: Time,
+    round_trip: bool,
 }
 
 #[derive(Debug, Default)]
@@ -40,11 +44,15 @@ impl AmpLedger {
         entry.last = now;
     }
 
-    /// Spends `len` bytes of answer to `to` if the 3× allowance has room.
+    /// Spends `len` bytes of answer to `to` if the 3× allowance has room (always, once the
+    /// address passed a round trip).
     pub(crate) fn try_spend(&mut self, to: SocketAddr, len: usize) -> bool {
         let Some(entry) = self.entries.get_mut(&to) else {
             return false;
         };
+        if entry.round_trip {
+            return true;
+        }
         let after = entry.sent + len as u64;
         if after > AMPLIFICATION_FACTOR * entry.received {
             return false;
@@ -56,13 +64,27 @@ impl AmpLedger {
     /// Bytes still allowed to `to`.
     pub(crate) fn allowance(&self, to: &SocketAddr) -> u64 {
         self.entries.get(to).map_or(0, |e| {
-            (AMPLIFICATION_FACTOR * e.received).saturating_sub(e.sent)
+            if e.round_trip {
+                u64::MAX
+            } else {
+                (AMPLIFICATION_FACTOR * e.received).saturating_sub(e.sent)
+            }
         })
     }
 
-    /// The address passed a round trip: no more limit, no more tracking.
-    pub(crate) fn forget(&mut self, addr: &SocketAddr) {
-        self.entries.remove(addr);
+    /// The address answered one of our pings correctly: no more limit.
+    pub(crate) fn mark_round_trip(&mut self, addr: SocketAddr, now: Time) {
+        if !self.entries.contains_key(&addr) && self.entries.len() >= LEDGER_CAPACITY {
+            self.entries.pop_first();
+        }
+        let entry = self.entries.entry(addr).or_default();
+        entry.round_trip = true;
+        entry.last = now;
+    }
+
+    /// Whether the address passed a round trip.
+    pub(crate) fn has_round_trip(&self, addr: &SocketAddr) -> bool {
+        self.entries.get(addr).is_some_and(|e| e.round_trip)
     }
 
     /// Drops entries idle for `idle`.
@@ -87,8 +109,9 @@ mod tests {
         assert_eq!(l.allowance(&a), 480 - 397);
         assert!(!l.try_spend(a, 84));
         assert!(l.try_spend(a, 83));
-        l.forget(&a);
-        assert_eq!(l.allowance(&a), 0);
+        l.mark_round_trip(a, Time::ZERO);
+        assert!(l.try_spend(a, 10_000));
+        assert!(l.has_round_trip(&a));
     }
 
     #[test]

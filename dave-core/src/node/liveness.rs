@@ -61,7 +61,7 @@ impl Node {
         let round_trip = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip());
         let mut n = self.config.npeer_limit.min(u8::MAX as usize);
         if !round_trip {
-            let allowance = self.amp.allowance(&to) as usize;
+            let allowance = self.amp.allowance(&to).min(usize::MAX as u64) as usize;
             if allowance < AUTH_PONG_BASE {
                 self.reject(to, RejectReason::AmplificationLimit);
                 return false;
@@ -190,7 +190,7 @@ impl Node {
             }
         }
 
-        self.amp.forget(&from);
+        self.amp.mark_round_trip(from, now);
         match pinged {
             Pinged::Peer(idx) => self.peer_answered(idx, pong, rtt),
             Pinged::Candidate => {
@@ -232,7 +232,7 @@ impl Node {
                     node_id,
                     edge: true,
                 });
-                self.on_verified(addr, true);
+                self.on_verified();
             }
             (Some(_), false) => {
                 peer.last_auth = Some(now);
@@ -241,6 +241,12 @@ impl Node {
             (None, _) => peer.answered(now, rtt),
         }
         self.update_activity(idx);
+        if let Some(peer) = self.peers.get(idx) {
+            if peer.verified_at.is_some_and(|t| t < now) {
+                let (addr, edge) = (peer.addr, peer.edge);
+                self.consider_addr_question(addr, edge);
+            }
+        }
     }
 
     /// Places a newly verified candidate in the table (§5 limits, test-before-evict).
@@ -253,7 +259,7 @@ impl Node {
                     node_id,
                     edge: false,
                 });
-                self.on_verified(addr, false);
+                self.on_verified();
             }
             Admit::Replaced(_) => {
                 // The evicted peer was removed by the table; report both sides.
@@ -262,7 +268,7 @@ impl Node {
                     node_id,
                     edge: false,
                 });
-                self.on_verified(addr, false);
+                self.on_verified();
             }
             Admit::Testing { incumbent } => self.test_incumbent(incumbent),
             Admit::BucketFull | Admit::GroupLimit | Admit::Duplicate => {}
@@ -309,7 +315,7 @@ impl Node {
                     node_id,
                     edge: false,
                 });
-                self.on_verified(addr, false);
+                self.on_verified();
             }
         }
     }

@@ -30,7 +30,13 @@ const MAX_CONTACTS: usize = 64;
 pub(crate) enum Target {
     Get { pubkey: [u8; 32], key: Vec<u8> },
     Put(Dat),
+    Refresh { key: Vec<u8> },
 }
+
+/// Leading bits of NodeId a join lookup's key is ground to share: 2^8 hashes on average, and
+/// enough to steer the lookup into the node's own neighbourhood in any network under ~10^4 nodes,
+/// after which referrals take it the rest of the way.
+const JOIN_PREFIX_BITS: u32 = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ContactState {
@@ -61,6 +67,7 @@ pub(crate) struct Lookup {
     pubkey: [u8; 32],
     key: Vec<u8>,
     put: Option<Dat>,
+    refresh: bool,
     started: Time,
     deadline: Time,
     contacts: Vec<Contact>,
@@ -72,7 +79,9 @@ pub(crate) struct Lookup {
 
 impl Lookup {
     fn kind(&self) -> LookupKind {
-        if self.put.is_some() {
+        if self.refresh {
+            LookupKind::Refresh
+        } else if self.put.is_some() {
             LookupKind::Put
         } else {
             LookupKind::Get
@@ -145,9 +154,11 @@ impl Node {
         let id = LookupId(self.lookups.next_id);
         self.lookups.next_id += 1;
         let now = self.now;
+        let refresh = matches!(target, Target::Refresh { .. });
         let (pubkey, key, put) = match target {
             Target::Get { pubkey, key } => (pubkey, key, None),
             Target::Put(dat) => (dat.pubkey, dat.key.clone(), Some(dat)),
+            Target::Refresh { key } => (self.public_key, key, None),
         };
         let record = RecordId::of(&pubkey, &key);
         let mut lookup = Lookup {
@@ -156,6 +167,7 @@ impl Node {
             pubkey,
             key,
             put,
+            refresh,
             started: now,
             deadline: now + self.config.lookup_timeout,
             contacts: Vec::new(),
@@ -203,6 +215,40 @@ impl Node {
         let last = self.lookups.list.len() - 1;
         self.step_lookup(last);
         id
+    }
+
+    /// The refresh timer: a lookup near our own NodeId (the Kademlia join, and a periodic
+    /// refresh of our neighbourhood) and one of a random key (a far bucket).
+    pub(super) fn refresh_table(&mut self) {
+        let own = self.node_id.0;
+        let mut counter = self.random_u64();
+        let near = loop {
+            let key = counter.to_le_bytes();
+            let id = RecordId::of(&self.public_key, &key);
+            if (id.0 ^ own) >> (64 - JOIN_PREFIX_BITS) == 0 {
+                break key;
+            }
+            counter = counter.wrapping_add(1);
+        };
+        self.start_lookup(Target::Refresh { key: near.to_vec() });
+        let far = self.random_u64().to_le_bytes();
+        self.start_lookup(Target::Refresh { key: far.to_vec() });
+        // Refresh often while joining, then every REFRESH_EVERY: the interval doubles from
+        // ACTIVATE_AFTER + PING_EVERY, as peers met in one round are active by the next.
+        self.timers.set(
+            crate::timer::Timer::Refresh,
+            Some(self.now + self.refresh_interval),
+        );
+        self.refresh_interval = (self.refresh_interval * 2).min(self.config.refresh_every);
+    }
+
+    /// Arms the join lookup once the first peer is verified: after ACTIVATE_AFTER and a ping
+    /// interval, when the peers that joined alongside us are active and can be referred.
+    pub(super) fn schedule_join(&mut self) {
+        if self.timers.get(crate::timer::Timer::Refresh).is_none() {
+            let at = self.now + self.refresh_interval;
+            self.timers.set(crate::timer::Timer::Refresh, Some(at));
+        }
     }
 
     /// Advances every lookup (query timeouts, lookup deadlines).

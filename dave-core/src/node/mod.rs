@@ -79,6 +79,8 @@ pub struct Node {
     scratch_addrs: Vec<SocketAddr>,
     scratch_peers: Vec<u32>,
     scratch_ids: Vec<RecordId>,
+    /// Delay before the next table refresh (doubles up to REFRESH_EVERY).
+    refresh_interval: std::time::Duration,
     /// Where the running re-propagation sweep stands (§8).
     republish_cursor: Option<RecordId>,
 }
@@ -128,6 +130,7 @@ impl Node {
             scratch_peers: Vec::new(),
             scratch_ids: Vec::new(),
             republish_cursor: None,
+            refresh_interval: config.activate_after + config.ping_every,
             signing_key,
             public_key,
             node_id,
@@ -211,6 +214,7 @@ impl Node {
                     Timer::AddrDiscovery => self.start_addr_round(),
                     Timer::Republish => self.republish_batch(),
                     Timer::Expiry => self.expire_records(),
+                    Timer::Refresh => self.refresh_table(),
                 }
             }
         }
