@@ -246,3 +246,145 @@ impl Net {
         self.events[i].iter().map(|(_, e)| e).filter(move |e| f(e))
     }
 }
+
+/// A peer played by the test: it holds a key and answers a node's PINGs by hand, so tests can
+/// forge, delay or corrupt any answer.
+pub struct FakePeer {
+    pub key: SigningKey,
+    pub addr: SocketAddr,
+}
+
+impl FakePeer {
+    pub fn new(key: SigningKey, addr: SocketAddr) -> FakePeer {
+        FakePeer { key, addr }
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// The PONG answering a PING datagram, signed with `signer` (normally our own key) and
+    /// sharing `addrs`; None if `ping` is not a PING.
+    pub fn pong_for(
+        &self,
+        ping: &[u8],
+        signer: &SigningKey,
+        addrs: &[SocketAddr],
+    ) -> Option<Vec<u8>> {
+        use dave_core::wire::{AddrList, Message, PingKind, Pong, PongAuth, pong_digest};
+        let Ok(Message::Ping { kind, nonce, .. }) = Message::decode(ping) else {
+            return None;
+        };
+        let auth = match kind {
+            PingKind::Live => None,
+            PingKind::Auth => {
+                let salt = [3u8; 16];
+                let list = AddrList::Addrs(addrs);
+                let sig =
+                    dave_core::crypto::sign_digest(signer, &pong_digest(&nonce, &salt, &list));
+                Some(PongAuth {
+                    salt,
+                    pubkey: signer.verifying_key().to_bytes(),
+                    sig,
+                    addrs: list,
+                })
+            }
+        };
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        let len = Message::Pong(Pong { kind, nonce, auth })
+            .encode(&mut buf)
+            .ok()?;
+        buf.truncate(len);
+        Some(buf)
+    }
+}
+
+/// Encodes a message into a fresh vector.
+pub fn encode(msg: &dave_core::wire::Message<'_>) -> Vec<u8> {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let len = msg.encode(&mut buf).expect("test message encodes");
+    buf.truncate(len);
+    buf
+}
+
+/// A single node driven by hand: its transmits and events are collected for inspection.
+pub struct Solo {
+    pub node: Node,
+    pub now: Time,
+    pub sent: Vec<Datagram>,
+    pub events: Vec<Event>,
+    buf: Vec<u8>,
+}
+
+impl Solo {
+    pub fn new(config: Config, edges: Vec<SocketAddr>) -> Solo {
+        let now = Time::from_millis(1_000_000);
+        let node = Node::new(
+            config,
+            key(200, 0),
+            edges,
+            [5; 32],
+            Arc::new(DirectCrypto),
+            now,
+        );
+        let mut solo = Solo {
+            node,
+            now,
+            sent: Vec::new(),
+            events: Vec::new(),
+            buf: vec![0; MAX_DATAGRAM],
+        };
+        solo.drain();
+        solo
+    }
+
+    pub fn addr() -> SocketAddr {
+        node_addr(0)
+    }
+
+    pub fn drain(&mut self) {
+        let from = Self::addr();
+        while let Some(t) = self.node.poll_transmit(&mut self.buf) {
+            self.sent.push(Datagram {
+                from,
+                to: t.to,
+                bytes: self.buf[..t.len].to_vec(),
+            });
+        }
+        while let Some(e) = self.node.poll_event() {
+            self.events.push(e);
+        }
+    }
+
+    pub fn deliver(&mut self, from: SocketAddr, bytes: &[u8]) {
+        self.node.handle_datagram(self.now, from, bytes);
+        self.drain();
+    }
+
+    /// Advances time, firing every deadline on the way.
+    pub fn advance(&mut self, d: Duration) {
+        let limit = self.now + d;
+        while let Some(t) = self.node.poll_timeout() {
+            if t > limit {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.node.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = limit;
+        self.node.handle_timeout(self.now);
+        self.drain();
+    }
+
+    /// Removes and returns the datagrams sent to `to`.
+    pub fn take_sent_to(&mut self, to: SocketAddr) -> Vec<Vec<u8>> {
+        let (mine, rest): (Vec<_>, Vec<_>) = self.sent.drain(..).partition(|d| d.to == to);
+        self.sent = rest;
+        mine.into_iter().map(|d| d.bytes).collect()
+    }
+
+    pub fn rejected(&self, kind: dave_core::event::RejectKind) -> u64 {
+        self.node.rejections().get(kind)
+    }
+}
