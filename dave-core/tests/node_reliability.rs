@@ -51,7 +51,7 @@ fn a_node_that_drops_records_loses_its_standing_and_its_records_move() {
         records.push(dat);
     }
     // When each node first scored the liar below RELIABILITY_MIN.
-    let mut flagged_at = vec![None; 12];
+    let mut flagged_at = [None; 12];
     for _ in 0..60 {
         net.run_for(Duration::from_secs(5));
         *clock.borrow_mut() = net.now.as_millis();
