@@ -1,0 +1,414 @@
+//! The rules of §5–§8 one at a time, on a single node driven by hand with fake peers whose
+//! answers the test writes (and forges).
+
+mod harness;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dave_core::config::Config;
+use dave_core::event::{Event, LookupEnd, RejectKind};
+use dave_core::peers::PeerState;
+use dave_core::wire::{AddrList, GetAck, Message, PingKind};
+use harness::{FakePeer, Solo, encode, key, make_dat, test_config};
+
+fn fake(i: usize) -> FakePeer {
+    FakePeer::new(key(120, i), SocketAddr::from(([20, 0, i as u8, 1], 3000)))
+}
+
+/// Answers every PING the node sent to one of `peers` (each with its own key).
+fn answer_pings(solo: &mut Solo, peers: &[&FakePeer]) {
+    for p in peers {
+        for bytes in solo.take_sent_to(p.addr) {
+            if let Some(pong) = p.pong_for(&bytes, &p.key, &[]) {
+                solo.deliver(p.addr, &pong);
+            }
+        }
+    }
+}
+
+/// Makes `p` a verified, then active, peer of the node.
+fn join(solo: &mut Solo, peers: &[&FakePeer]) {
+    for p in peers {
+        let ping = encode(&Message::Ping {
+            kind: PingKind::Auth,
+            nonce: [1; 32],
+            pad_to: 160,
+        });
+        solo.deliver(p.addr, &ping);
+    }
+    answer_pings(solo, peers);
+    for _ in 0..3 {
+        solo.advance(Duration::from_secs(5));
+        answer_pings(solo, peers);
+    }
+}
+
+fn state_of(solo: &Solo, addr: SocketAddr) -> Option<PeerState> {
+    solo.node.peers().find(|p| p.addr == addr).map(|p| p.state)
+}
+
+#[test]
+fn a_forged_pong_does_not_cancel_the_genuine_one() {
+    let edge = fake(1);
+    let mut solo = Solo::new(test_config(), vec![edge.addr]);
+    solo.advance(Duration::ZERO);
+    let pings = solo.take_sent_to(edge.addr);
+    assert_eq!(pings.len(), 1);
+    assert_eq!(pings[0].len(), 160, "first contact is padded");
+    let ping = &pings[0];
+    // Wrong nonce.
+    let mut wrong = edge.pong_for(ping, &edge.key, &[]).unwrap();
+    wrong[2] ^= 1;
+    solo.deliver(edge.addr, &wrong);
+    assert_eq!(solo.rejected(RejectKind::UnexpectedPong), 1);
+    // Right nonce, the edge's key, someone else's signature.
+    let mut forged = edge.pong_for(ping, &key(121, 0), &[]).unwrap();
+    forged[2 + 32 + 16..2 + 32 + 16 + 32].copy_from_slice(&edge.public_key());
+    solo.deliver(edge.addr, &forged);
+    assert_eq!(solo.rejected(RejectKind::BadPongSignature), 1);
+    // A forged answer from another address with the right nonce.
+    let genuine = edge.pong_for(ping, &edge.key, &[]).unwrap();
+    solo.deliver(fake(2).addr, &genuine);
+    assert_eq!(solo.rejected(RejectKind::UnexpectedPong), 2);
+    // The genuine answer still counts, once.
+    solo.deliver(edge.addr, &genuine);
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| matches!(e, Event::PeerAdded { edge: true, .. }))
+    );
+    assert_eq!(state_of(&solo, edge.addr), Some(PeerState::Verified));
+    solo.deliver(edge.addr, &genuine);
+    assert_eq!(
+        solo.rejected(RejectKind::UnexpectedPong),
+        3,
+        "a nonce is consumed by its answer"
+    );
+}
+
+#[test]
+fn a_pinned_key_cannot_change_and_kinds_must_match() {
+    let cfg = Config {
+        reauth_every: Duration::from_secs(5),
+        ..test_config()
+    };
+    let edge = fake(1);
+    let mut solo = Solo::new(cfg, vec![edge.addr]);
+    solo.advance(Duration::ZERO);
+    answer_pings(&mut solo, &[&edge]);
+    solo.advance(Duration::from_secs(5));
+    let ping = solo.take_sent_to(edge.addr).pop().unwrap();
+    let impostor = edge.pong_for(&ping, &key(122, 0), &[]).unwrap();
+    solo.deliver(edge.addr, &impostor);
+    assert_eq!(solo.rejected(RejectKind::PinnedKeyMismatch), 1);
+    // A LIVE pong to an AUTH ping is no answer either.
+    let Ok(Message::Ping { nonce, .. }) = Message::decode(&ping) else {
+        panic!()
+    };
+    let live = encode(&Message::Pong(dave_core::wire::Pong {
+        kind: PingKind::Live,
+        nonce,
+        auth: None,
+    }));
+    solo.deliver(edge.addr, &live);
+    assert_eq!(solo.rejected(RejectKind::UnexpectedPong), 1);
+    let genuine = edge.pong_for(&ping, &edge.key, &[]).unwrap();
+    solo.deliver(edge.addr, &genuine);
+    assert_eq!(solo.node.rejections().total(), 2);
+    assert_eq!(
+        solo.node
+            .peers()
+            .find(|p| p.addr == edge.addr)
+            .unwrap()
+            .public_key,
+        Some(edge.public_key())
+    );
+}
+
+#[test]
+fn peers_activate_deactivate_and_silent_ones_drop_but_edges_stay() {
+    let edge = fake(1);
+    let peer = fake(2);
+    let mut solo = Solo::new(test_config(), vec![edge.addr]);
+    solo.advance(Duration::ZERO);
+    join(&mut solo, &[&edge, &peer]);
+    assert_eq!(state_of(&solo, edge.addr), Some(PeerState::Active));
+    assert_eq!(state_of(&solo, peer.addr), Some(PeerState::Active));
+    // Both fall silent.
+    solo.advance(Duration::from_secs(25));
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| matches!(e, Event::PeerDeactivated { addr, .. } if *addr == peer.addr))
+    );
+    assert_eq!(state_of(&solo, peer.addr), Some(PeerState::Verified));
+    solo.advance(Duration::from_secs(60));
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| matches!(e, Event::PeerDropped { addr, .. } if *addr == peer.addr))
+    );
+    assert_eq!(state_of(&solo, peer.addr), None);
+    assert_eq!(
+        state_of(&solo, edge.addr),
+        Some(PeerState::Verified),
+        "edges are never dropped"
+    );
+}
+
+#[test]
+fn lookups_count_answers_only_from_asked_addresses_once() {
+    let cfg = test_config();
+    let peers: Vec<FakePeer> = (1..=3).map(fake).collect();
+    let refs: Vec<&FakePeer> = peers.iter().collect();
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    join(&mut solo, &refs);
+    solo.sent.clear();
+    let owner = key(123, 0);
+    let dat = make_dat(
+        &owner,
+        b"wanted",
+        b"value",
+        solo.now.as_millis(),
+        cfg.min_work,
+    );
+    let id = solo.node.get(solo.now, dat.pubkey, b"wanted").unwrap();
+    solo.drain();
+    let asked: Vec<SocketAddr> = solo.sent.iter().map(|d| d.to).collect();
+    assert_eq!(asked.len(), 3, "ALPHA queries in flight");
+    let not_found = encode(&Message::GetAck(GetAck::NotFound {
+        pubkey: dat.pubkey,
+        key: b"wanted",
+        referrals: AddrList::EMPTY,
+    }));
+    solo.deliver(fake(9).addr, &not_found);
+    assert_eq!(solo.rejected(RejectKind::UnexpectedGetAck), 1);
+    solo.deliver(asked[0], &not_found);
+    solo.deliver(asked[0], &not_found);
+    assert_eq!(solo.rejected(RejectKind::DuplicateAnswer), 1);
+    // A found answer for another record, and an invalid one, do not end the lookup.
+    let other = make_dat(
+        &owner,
+        b"other",
+        b"value",
+        solo.now.as_millis(),
+        cfg.min_work,
+    );
+    solo.deliver(
+        asked[1],
+        &encode(&Message::GetAck(GetAck::Found(other.as_ref()))),
+    );
+    assert_eq!(solo.rejected(RejectKind::UnexpectedGetAck), 2);
+    let mut bad = dat.clone();
+    bad.val = b"forged".to_vec();
+    solo.deliver(
+        asked[1],
+        &encode(&Message::GetAck(GetAck::Found(bad.as_ref()))),
+    );
+    assert_eq!(solo.rejected(RejectKind::InvalidRecord), 1);
+    assert!(
+        !solo
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::LookupFinished(r) if r.id == id))
+    );
+    solo.deliver(
+        asked[2],
+        &encode(&Message::GetAck(GetAck::Found(dat.as_ref()))),
+    );
+    let report = solo.events.iter().find_map(|e| match e {
+        Event::LookupFinished(r) if r.id == id => Some(r.clone()),
+        _ => None,
+    });
+    let report = report.expect("lookup finished");
+    assert_eq!(report.end, LookupEnd::Found);
+    assert_eq!(report.found, Some(dat));
+    assert_eq!(report.hops, 1);
+    assert_eq!(report.queries, 3);
+}
+
+#[test]
+fn a_lookup_follows_referrals_and_a_put_never_targets_referral_only_addresses() {
+    let cfg = Config {
+        alpha: 1,
+        replicas: 2,
+        ..test_config()
+    };
+    let near = fake(1);
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    join(&mut solo, &[&near]);
+    solo.sent.clear();
+    let dat = make_dat(&key(124, 0), b"w", b"v", solo.now.as_millis(), cfg.min_work);
+    let id = solo.node.put(solo.now, dat.clone()).unwrap();
+    solo.drain();
+    // The only peer refers to an address that never identifies itself (a would-be victim).
+    let victim = SocketAddr::from(([99, 9, 9, 9], 9));
+    let refer = [victim];
+    let ack = encode(&Message::GetAck(GetAck::NotFound {
+        pubkey: dat.pubkey,
+        key: b"w",
+        referrals: AddrList::Addrs(&refer),
+    }));
+    solo.deliver(near.addr, &ack);
+    let to_victim = solo.take_sent_to(victim);
+    assert!(
+        to_victim.iter().any(|b| b[0] == 3 && b.len() == 480),
+        "a GET to a non-peer is padded"
+    );
+    assert!(
+        to_victim.iter().any(|b| b[0] == 0 && b.len() == 160),
+        "a referral is pinged as a padded candidate"
+    );
+    solo.advance(Duration::from_secs(6));
+    let report = solo.events.iter().find_map(|e| match e {
+        Event::LookupFinished(r) if r.id == id => Some(r.clone()),
+        _ => None,
+    });
+    let report = report.expect("PUT lookup finished");
+    assert_eq!(report.replicas, 1, "{report:?}");
+    assert!(
+        solo.take_sent_to(victim).iter().all(|b| b[0] != 2),
+        "no PUT to the referral"
+    );
+    assert!(
+        solo.take_sent_to(near.addr).iter().any(|b| b[0] == 2),
+        "PUT to the peer that answered"
+    );
+}
+
+#[test]
+fn own_address_is_adopted_from_an_edge_then_dropped_and_never_added() {
+    let edge = fake(1);
+    let mut solo = Solo::new(test_config(), vec![edge.addr]);
+    solo.advance(Duration::ZERO);
+    answer_pings(&mut solo, &[&edge]);
+    solo.advance(Duration::from_secs(5));
+    answer_pings(&mut solo, &[&edge]);
+    let question = solo.take_sent_to(edge.addr);
+    assert!(
+        question.iter().any(|b| b == &[5]),
+        "asks its edge for its address"
+    );
+    let own = Solo::addr();
+    solo.deliver(edge.addr, &encode(&Message::GetMyAddrPortAck(own)));
+    assert_eq!(solo.node.address(), Some(own));
+    // A second, unasked answer is refused.
+    solo.deliver(
+        edge.addr,
+        &encode(&Message::GetMyAddrPortAck(SocketAddr::from((
+            [1, 1, 1, 1],
+            1,
+        )))),
+    );
+    assert_eq!(solo.rejected(RejectKind::UnexpectedAddrAck), 1);
+    solo.deliver(own, &encode(&Message::GetMyAddrPort));
+    assert_eq!(solo.rejected(RejectKind::OwnAddress), 1);
+    // An AUTH PONG sharing our own address does not make it a candidate.
+    solo.advance(Duration::from_secs(300));
+    for bytes in solo.take_sent_to(edge.addr) {
+        if let Some(pong) = edge.pong_for(&bytes, &edge.key, &[own, fake(5).addr]) {
+            solo.deliver(edge.addr, &pong);
+        }
+    }
+    assert!(solo.node.peers().all(|p| p.addr != own));
+    assert!(
+        solo.node.peers().any(|p| p.addr == fake(5).addr),
+        "other shared addresses are candidates"
+    );
+}
+
+#[test]
+fn getmyaddrport_is_answered_only_to_verified_peers() {
+    let peer = fake(1);
+    let mut solo = Solo::new(test_config(), vec![]);
+    solo.deliver(peer.addr, &[5]);
+    assert_eq!(solo.rejected(RejectKind::NotVerified), 1);
+    assert!(solo.take_sent_to(peer.addr).is_empty());
+    join(&mut solo, &[&peer]);
+    solo.sent.clear();
+    solo.deliver(peer.addr, &[5]);
+    let answer = solo.take_sent_to(peer.addr);
+    assert_eq!(answer, vec![encode(&Message::GetMyAddrPortAck(peer.addr))]);
+}
+
+#[test]
+fn an_auth_pong_with_more_than_npeer_limit_addresses_is_rejected_whole() {
+    let cfg = Config {
+        npeer_limit: 2,
+        ..test_config()
+    };
+    let edge = fake(1);
+    let mut solo = Solo::new(cfg, vec![edge.addr]);
+    solo.advance(Duration::ZERO);
+    let ping = solo.take_sent_to(edge.addr).pop().unwrap();
+    let three = [fake(5).addr, fake(6).addr, fake(7).addr];
+    solo.deliver(edge.addr, &edge.pong_for(&ping, &edge.key, &three).unwrap());
+    assert_eq!(solo.rejected(RejectKind::Malformed), 1);
+    assert_eq!(solo.node.peers().count(), 1, "nothing added");
+    solo.deliver(
+        edge.addr,
+        &edge.pong_for(&ping, &edge.key, &three[..2]).unwrap(),
+    );
+    assert_eq!(solo.node.peers().count(), 3);
+}
+
+#[test]
+fn stores_emit_persist_and_restore_reverifies() {
+    let cfg = test_config();
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    let now_ms = solo.now.as_millis();
+    let good = make_dat(&key(125, 0), b"a", b"1", now_ms, cfg.min_work);
+    let mut tampered = make_dat(&key(125, 1), b"b", b"2", now_ms, cfg.min_work);
+    tampered.val = b"3".to_vec();
+    let future = make_dat(&key(125, 2), b"c", b"4", now_ms + 60_000, cfg.min_work);
+    let report = solo
+        .node
+        .restore(solo.now, vec![good.clone(), tampered, future, good.clone()]);
+    assert_eq!((report.loaded, report.invalid, report.refused), (1, 2, 1));
+    solo.drain();
+    assert!(
+        !solo.events.iter().any(|e| matches!(e, Event::Persist(_))),
+        "restoring does not re-log"
+    );
+    assert!(solo.node.holds(good.record_id()));
+    // A PUT received from the network is verified, stored and logged.
+    let newer = make_dat(&key(125, 0), b"a", b"5", now_ms + 1, cfg.min_work);
+    solo.deliver(fake(1).addr, &encode(&Message::Put(newer.as_ref())));
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| matches!(e, Event::RecordStored { replaced: true, .. }))
+    );
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| e == &Event::Persist(newer.clone()))
+    );
+    assert_eq!(solo.node.records().next(), Some(&newer));
+    // The older version again is refused as stale without a signature check.
+    solo.deliver(fake(1).addr, &encode(&Message::Put(good.as_ref())));
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| matches!(e, Event::RecordRefused { .. }))
+    );
+    assert_eq!(solo.node.records().next(), Some(&newer));
+}
+
+#[test]
+fn records_expire_and_are_forgotten() {
+    let cfg = Config {
+        ttl: Duration::from_secs(3600),
+        ..test_config()
+    };
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    let dat = make_dat(&key(126, 0), b"a", b"1", solo.now.as_millis(), cfg.min_work);
+    let id = dat.record_id();
+    solo.deliver(fake(1).addr, &encode(&Message::Put(dat.as_ref())));
+    assert!(solo.node.holds(id));
+    solo.advance(Duration::from_secs(3601));
+    assert!(!solo.node.holds(id));
+    assert!(solo.events.contains(&Event::Forget(id)));
+    assert_eq!(solo.node.stored_bytes(), 0);
+}
