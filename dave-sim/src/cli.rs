@@ -17,7 +17,7 @@ use crate::sim::{self, RunOptions, RunOutput};
 use crate::{bench, results};
 
 /// The host type scenarios run with.
-pub type DefaultHost = crate::engine::host::EchoHost;
+pub type DefaultHost = crate::sim::dave_host::DaveHost;
 
 /// dave-sim: deterministic simulator of Dave networks.
 #[derive(Debug, Parser)]

@@ -6,6 +6,8 @@ use super::values::NodeSet;
 
 /// Largest proof-of-work the workload may ask for: mining costs real CPU (2^bits hashes).
 const MAX_WORK_BITS: u32 = 24;
+/// MIN_WORK of PROTOCOL.md §11, which nodes use unless the scenario overrides it.
+const DEFAULT_MIN_WORK: u32 = 16;
 /// Key plus value limit from PROTOCOL.md §3.
 const MAX_KEY_PLUS_VALUE: u32 = 1267;
 /// /24 prefixes available in one /16.
@@ -82,6 +84,13 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
             return fail(
                 "workload.value_bytes",
                 format!("key_bytes + value_bytes must be at most {MAX_KEY_PLUS_VALUE} (PROTOCOL.md §3)"),
+            );
+        }
+        let min_work = s.nodes.config.min_work.unwrap_or(DEFAULT_MIN_WORK);
+        if w.work_bits < min_work {
+            return fail(
+                "workload.work_bits",
+                format!("work_bits {} is below the nodes' min_work {min_work}: every write would be refused", w.work_bits),
             );
         }
         if w.work_bits > MAX_WORK_BITS {

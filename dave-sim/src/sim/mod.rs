@@ -6,6 +6,7 @@
 //! node/writer/reader index: changing the number of writers does not change the network's
 //! draws, and so on.
 
+pub mod dave_host;
 pub mod host;
 pub mod output;
 

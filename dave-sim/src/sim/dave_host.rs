@@ -1,0 +1,171 @@
+//! The adapter that runs an unchanged `dave_core::Node` inside the simulator: time
+//! conversion, scenario config overrides, workload writes (mining real records) and reads,
+//! the backup log kept from Persist/Forget events, and peer-table summaries for metrics.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use dave_core::config::Config;
+use dave_core::dat::Dat;
+use dave_core::event::{Event, LookupKind};
+use dave_core::node::Node;
+use dave_core::peers::PeerState;
+use dave_core::time::Time;
+use ed25519_dalek::SigningKey;
+
+use super::host::{HostContext, Observation, PeerSummary, ScenarioHost, WriteRequest, WriteTicket};
+use crate::engine::SimTime;
+use crate::engine::host::{HostTransmit, SimHost};
+use crate::scenario::ConfigOverrides;
+
+/// A Dave node as a simulator host.
+pub struct DaveHost {
+    node: Node,
+}
+
+/// The backup log of one node: what its Persist and Forget events say it stores.
+pub type BackupLog = BTreeMap<u64, Dat>;
+
+fn time(t: SimTime) -> Time {
+    Time::from_micros(t.0)
+}
+
+/// The node configuration a scenario asks for: spec defaults with its overrides.
+pub fn config_from(o: &ConfigOverrides) -> Config {
+    let mut c = Config::default();
+    macro_rules! set {
+        ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v.into(); } )* };
+    }
+    macro_rules! set_usize {
+        ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v as usize; } )* };
+    }
+    macro_rules! set_duration {
+        ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v.as_std(); } )* };
+    }
+    set!(min_work, shard_capacity, entry_overhead, lookup_budget);
+    set_usize!(replicas, alpha, referrals, k, group_limit, group_limit_table, npeer_limit, max_candidates);
+    set_duration!(
+        max_clock_skew,
+        ttl,
+        lookup_timeout,
+        challenge_every,
+        challenge_min,
+        ping_every,
+        reauth_every,
+        activate_after,
+        deactivate_after,
+        drop_after,
+        addr_every,
+        republish_every
+    );
+    if let Some(p) = o.reliability_decay {
+        c.reliability_decay = p.0;
+    }
+    if let Some(p) = o.reliability_min {
+        c.reliability_min = p.0;
+    }
+    c
+}
+
+impl SimHost for DaveHost {
+    type Event = Event;
+
+    fn handle_datagram(&mut self, now: SimTime, from: SocketAddr, bytes: &[u8]) {
+        self.node.handle_datagram(time(now), from, bytes);
+    }
+
+    fn handle_timeout(&mut self, now: SimTime) {
+        self.node.handle_timeout(time(now));
+    }
+
+    fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<HostTransmit> {
+        self.node.poll_transmit(buf).map(|t| HostTransmit { to: t.to, len: t.len, spoofed_source: None })
+    }
+
+    fn poll_timeout(&mut self) -> Option<SimTime> {
+        self.node.poll_timeout().map(|t| SimTime(t.as_micros()))
+    }
+
+    fn poll_event(&mut self) -> Option<Event> {
+        self.node.poll_event()
+    }
+}
+
+impl ScenarioHost for DaveHost {
+    type Backup = BackupLog;
+    const SUPPORTS_WORKLOAD: bool = true;
+
+    fn create(ctx: &HostContext<'_>, backup: Option<&BackupLog>) -> Self {
+        let key = SigningKey::from_bytes(&ctx.key_seed);
+        let mut node = Node::new(
+            config_from(ctx.config),
+            key,
+            ctx.edges.to_vec(),
+            ctx.rng_seed,
+            ctx.crypto.clone() as Arc<dyn dave_core::crypto::Crypto>,
+            time(ctx.now),
+        );
+        if let Some(log) = backup {
+            node.restore(time(ctx.now), log.values().cloned());
+        }
+        DaveHost { node }
+    }
+
+    fn write(&mut self, now: SimTime, r: &WriteRequest<'_>) -> Option<WriteTicket> {
+        let key = SigningKey::from_bytes(&r.signing_seed);
+        let dat = Dat::new(&key, r.key, r.value, now.0 / 1000, r.work_bits, 1, r.salt_start).ok()?;
+        let record = dat.record_id().0;
+        let pubkey = dat.pubkey;
+        let lookup = self.node.put(time(now), dat).ok()?;
+        Some(WriteTicket { lookup: lookup.0, record, pubkey })
+    }
+
+    fn read(&mut self, now: SimTime, pubkey: &[u8; 32], key: &[u8]) -> Option<u64> {
+        self.node.get(time(now), *pubkey, key).ok().map(|id| id.0)
+    }
+
+    fn observe(event: &Event, backup: &mut BackupLog) -> Observation {
+        match event {
+            Event::LookupFinished(r) => Observation::LookupDone {
+                lookup: r.id.0,
+                found: match r.kind {
+                    LookupKind::Put => r.replicas > 0 || r.stored_locally,
+                    // GETs; table refreshes are the node's own and match no driver lookup.
+                    _ => r.found.is_some(),
+                },
+                hops: r.hops,
+                queries: r.queries,
+            },
+            Event::Persist(dat) => {
+                backup.insert(dat.record_id().0, dat.clone());
+                Observation::Other
+            }
+            Event::Forget(record) => {
+                backup.remove(&record.0);
+                Observation::Other
+            }
+            Event::RecordStored { record, .. } => Observation::Stored { record: record.0 },
+            Event::RecordEvicted { record, .. } => Observation::Forgotten { record: record.0 },
+            _ => Observation::Other,
+        }
+    }
+
+    fn peer_summary(&self) -> PeerSummary {
+        let mut s = PeerSummary { records: self.node.record_count() as u32, ..PeerSummary::default() };
+        for p in self.node.peers() {
+            match p.state {
+                PeerState::Candidate => s.candidates += 1,
+                PeerState::Verified => s.verified += 1,
+                PeerState::Active => s.active += 1,
+            }
+            if p.is_edge {
+                s.edges += 1;
+            }
+            if p.state != PeerState::Candidate {
+                s.reliability.push(p.reliability);
+            }
+        }
+        s
+    }
+}
