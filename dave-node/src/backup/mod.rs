@@ -184,12 +184,13 @@ impl Backup {
     /// resurrect what the store no longer has.
     pub fn compact<'a>(
         &mut self,
-        records: impl IntoIterator<Item = DatRef<'a>>,
+        records: impl IntoIterator<Item = &'a Dat>,
     ) -> Result<(), LogError> {
         let mut bodies = Vec::new();
         let mut live = BTreeMap::new();
         let mut live_bytes = 0;
         for dat in records {
+            let dat = dat.as_ref();
             let mut body = vec![0u8; dat.encoded_len()];
             let len =
                 wire::encode_dat_body(&dat, &mut body).map_err(|_| LogError::EntryTooLarge {

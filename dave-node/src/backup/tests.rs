@@ -140,7 +140,7 @@ fn compaction_follows_the_store_and_shrinks_the_file() {
     backup.persist(&keep.as_ref(), now).unwrap();
     assert!(backup.needs_compaction());
     let before = backup.file_len();
-    backup.compact([keep.as_ref()]).unwrap();
+    backup.compact([&keep]).unwrap();
     assert!(backup.file_len() < before);
     assert!(!backup.needs_compaction());
     drop(backup);

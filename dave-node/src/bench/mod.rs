@@ -1,0 +1,138 @@
+//! `dave-node bench`: GETs one node serves per second over loopback, and that node's CPU time
+//! per GET (issue 6).
+//!
+//! The served node runs the real driver (socket, clock, event loop) on its own thread, preloaded
+//! with records through `Node::restore`; the load generator ([`load`]) keeps a window of GETs in
+//! flight from another thread. The node's CPU time is the thread's own (`getrusage(RUSAGE_THREAD)`),
+//! so the load generator's work is not charged to it. Speed is reported, never asserted.
+
+pub mod load;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use dave_core::config::Config;
+use dave_core::crypto::{Crypto, DirectCrypto};
+use dave_core::dat::Dat;
+use dave_core::node::Node;
+
+use crate::cli::BenchArgs;
+use crate::clock::Clock;
+use crate::driver::{Driver, Traffic};
+use crate::error::AppError;
+use crate::keyfile;
+use crate::run::os_seed;
+use crate::socket::Socket;
+
+/// Proof-of-work of the preloaded records: low, since mining is not what is measured.
+const BENCH_WORK: u32 = 8;
+
+/// Runs the benchmark and prints one line of results.
+pub fn run(args: &BenchArgs) -> Result<(), AppError> {
+    let writer = keyfile::generate()?;
+    let clock = Clock::new();
+    let now_ms = clock.now().as_millis();
+    let value = vec![b'v'; args.value_bytes];
+    let mut records = Vec::with_capacity(args.records);
+    for i in 0..args.records.max(1) {
+        let dat = Dat::new(
+            &writer,
+            format!("bench-{i}").as_bytes(),
+            &value,
+            now_ms,
+            BENCH_WORK,
+            1,
+            os_seed()?[..16].try_into().unwrap_or([0; 16]),
+        )
+        .map_err(|e| AppError::BadArgument(format!("record: {e}")))?;
+        records.push(dat);
+    }
+    let targets: Vec<load::Target> = records
+        .iter()
+        .map(|d| load::Target {
+            pubkey: d.pubkey,
+            key: d.key.clone(),
+        })
+        .collect();
+
+    let config = Config {
+        min_work: BENCH_WORK,
+        shard_capacity: u64::MAX / 512,
+        ..Config::default()
+    };
+    let server_key = keyfile::generate()?;
+    let crypto: Arc<dyn Crypto> = Arc::new(DirectCrypto);
+    let mut node = Node::new(
+        config,
+        server_key,
+        Vec::new(),
+        os_seed()?,
+        crypto,
+        clock.now(),
+    );
+    let report = node.restore(clock.now(), records);
+    let addr: SocketAddr = "127.0.0.1:0"
+        .parse()
+        .map_err(|_| AppError::BadArgument("addr".into()))?;
+    let socket = Socket::bind(addr).map_err(|source| AppError::Bind { addr, source })?;
+    let server_addr = socket.local_addr().map_err(AppError::Socket)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let server_stop = Arc::clone(&stop);
+    let server = thread::Builder::new()
+        .name("bench-node".into())
+        .spawn(move || serve(Driver::new(node, socket, clock), &server_stop))
+        .map_err(|e| AppError::Setup(format!("spawn server thread: {e}")))?;
+
+    let duration = Duration::from_secs_f64(args.seconds.clamp(0.1, 3600.0));
+    let load = load::run(server_addr, &targets, args.in_flight, duration);
+    stop.store(true, Ordering::Relaxed);
+    let (cpu, traffic) = server
+        .join()
+        .map_err(|_| AppError::Setup("server thread panicked".into()))?
+        .map_err(AppError::Socket)?;
+    let load = load.map_err(AppError::Socket)?;
+
+    let answered = load.found + load.not_found;
+    let secs = load.elapsed.as_secs_f64();
+    println!(
+        "restored {:?}; {} GETs answered in {:.2} s = {:.0} GET/s (found {}, not found {}, lost {}); \
+         node CPU {:.3} s = {:.2} µs per GET; node received {} sent {} dropped {}",
+        report,
+        answered,
+        secs,
+        answered as f64 / secs,
+        load.found,
+        load.not_found,
+        load.lost,
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / answered.max(1) as f64,
+        traffic.received,
+        traffic.sent,
+        traffic.send_dropped,
+    );
+    Ok(())
+}
+
+/// The server thread: runs the driver until `stop`, returns its CPU time and traffic.
+fn serve(mut driver: Driver, stop: &AtomicBool) -> std::io::Result<(Duration, Traffic)> {
+    let start = thread_cpu();
+    while !stop.load(Ordering::Relaxed) {
+        driver.turn(Duration::from_millis(20), &mut |_| {})?;
+    }
+    Ok((thread_cpu().saturating_sub(start), driver.traffic()))
+}
+
+/// CPU time (user + system) consumed by the calling thread.
+fn thread_cpu() -> Duration {
+    // SAFETY: getrusage writes one rusage struct into the zeroed value we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
+        usage
+    };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}

@@ -1,0 +1,187 @@
+//! Command-line interface: the subcommands and their flags (issue 6).
+//!
+//! Every parse error, unknown flag included, is reported by clap in one line and exits with
+//! status 2, the same code the binary uses for every other kind of bad input.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use dave_core::config::Config;
+
+/// A Dave node over UDP, and one-shot clients for it.
+#[derive(Debug, Parser)]
+#[command(name = "dave-node", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a new Ed25519 secret key (hex seed, mode 0600) and print its public key.
+    Keygen(KeygenArgs),
+    /// Run a node until SIGINT or SIGTERM.
+    Run(RunArgs),
+    /// Write a record through the network and exit (0 when sent to replicas).
+    Put(PutArgs),
+    /// Read a record from the network: exit 0 found, 1 not found, 2 bad input.
+    Get(GetArgs),
+    /// Measure GETs one node serves per second over loopback, and its CPU time per GET.
+    Bench(BenchArgs),
+}
+
+/// `dave-node keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the key.
+    #[arg(long, default_value = "dave-node.key")]
+    pub out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Protocol settings shared by every subcommand that runs a node.
+#[derive(Clone, Debug, Args)]
+pub struct ProtocolArgs {
+    /// Proof-of-work bits a record must carry to be accepted (MIN_WORK, PROTOCOL.md §11).
+    #[arg(long, default_value_t = 16)]
+    pub min_work: u32,
+    /// Divide every protocol interval (pings, activation, challenges, lookups, republish) by this
+    /// factor: for tests and experiments on one machine. 1 is the specification.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub time_scale: u32,
+}
+
+/// `dave-node run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Address and port to bind.
+    #[arg(long)]
+    pub listen: SocketAddr,
+    /// Edge (bootstrap) peer; repeat for several.
+    #[arg(long)]
+    pub edge: Vec<SocketAddr>,
+    /// The node's key file (see `keygen`).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Backup log of the node's store; created if missing.
+    #[arg(long)]
+    pub backup: Option<PathBuf>,
+    /// Bytes one of the 256 store shards may hold (SHARD_CAPACITY).
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    pub shard_capacity: u64,
+    /// Longest time a backup entry waits for fsync, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub sync_every_ms: u64,
+    /// Seconds between status lines in the log.
+    #[arg(long, default_value_t = 10.0)]
+    pub status_every: f64,
+    /// Protocol settings.
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
+}
+
+/// Options of the short-lived client node behind `put` and `get`.
+#[derive(Clone, Debug, Args)]
+pub struct ClientArgs {
+    /// Edge to join through.
+    #[arg(long)]
+    pub edge: Vec<SocketAddr>,
+    /// Local address to bind (port 0 picks a free port).
+    #[arg(long, default_value = "0.0.0.0:0")]
+    pub listen: SocketAddr,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Protocol settings.
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
+}
+
+impl ClientArgs {
+    /// The timeout as a duration (clamped to 0..=1 day so a typo cannot overflow).
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout.clamp(0.0, 86_400.0))
+    }
+}
+
+/// `dave-node put`.
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    /// The writer's key file.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Proof-of-work bits to mine (at least the network's MIN_WORK).
+    #[arg(long)]
+    pub work: Option<u32>,
+    /// Record key (1..=255 bytes).
+    pub record_key: String,
+    /// Record value.
+    pub value: String,
+    /// Client options.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `dave-node get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Owner's public key, 64 hex characters.
+    pub pubkey: String,
+    /// Record key.
+    pub record_key: String,
+    /// Client options.
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `dave-node bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Seconds to measure.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Records stored in the served node (GETs cycle over them).
+    #[arg(long, default_value_t = 1000)]
+    pub records: usize,
+    /// Bytes of each record's value.
+    #[arg(long, default_value_t = 100)]
+    pub value_bytes: usize,
+    /// GETs kept in flight by the load generator.
+    #[arg(long, default_value_t = 64)]
+    pub in_flight: usize,
+}
+
+impl ProtocolArgs {
+    /// The node configuration these flags describe, starting from the §11 defaults.
+    ///
+    /// `--time-scale` divides the periodic intervals (pings, activation and deactivation, drop,
+    /// address discovery, republish, challenges) but not the timeouts that measure the network
+    /// itself (lookup and query timeouts, the challenge floor): a fast test clock must not make
+    /// a loaded machine's ordinary latency look like loss.
+    pub fn config(&self) -> Config {
+        let mut config = Config {
+            min_work: self.min_work,
+            ..Config::default()
+        };
+        let scale = self.time_scale.max(1);
+        for interval in [
+            &mut config.ping_every,
+            &mut config.reauth_every,
+            &mut config.activate_after,
+            &mut config.deactivate_after,
+            &mut config.drop_after,
+            &mut config.addr_every,
+            &mut config.republish_every,
+            &mut config.challenge_every,
+        ] {
+            *interval /= scale;
+        }
+        config
+    }
+}

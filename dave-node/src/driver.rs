@@ -1,0 +1,145 @@
+//! The I/O loop around the sans-IO core (PROTOCOL.md §10): the quinn-style contract of
+//! `dave_core::node::Node` made concrete with one UDP socket and the system clock.
+//!
+//! One turn: feed a due timer, drain transmits and events, wait on the socket until the node's
+//! next deadline (or the caller's cap), then feed every waiting datagram, draining after each so
+//! queues stay short. Single-threaded: the core is not `Sync`, and one core saturates a NIC's
+//! worth of small datagrams long before locking would pay.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use dave_core::event::Event;
+use dave_core::node::Node;
+use dave_core::wire::MAX_DATAGRAM;
+
+use crate::clock::Clock;
+use crate::socket::{Received, Socket};
+
+/// Datagrams read per wake-up before timers get another look, so a flood cannot starve them.
+const RECV_BATCH: usize = 256;
+
+/// Traffic counters of one driver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Datagrams received and handed to the node.
+    pub received: u64,
+    /// Datagrams sent.
+    pub sent: u64,
+    /// Datagrams dropped because the socket's send buffer was full.
+    pub send_dropped: u64,
+    /// Datagrams the OS refused to send (unreachable, permission); logged at debug level.
+    pub send_failed: u64,
+}
+
+/// A node, its socket and its clock.
+pub struct Driver {
+    node: Node,
+    socket: Socket,
+    clock: Clock,
+    traffic: Traffic,
+    /// One byte larger than the largest valid datagram, so an oversized one is seen as such (and
+    /// rejected by the node) rather than silently truncated into something valid-looking.
+    recv_buf: Box<[u8; MAX_DATAGRAM + 1]>,
+    send_buf: Box<[u8; MAX_DATAGRAM]>,
+}
+
+impl Driver {
+    /// Wraps a node and a bound socket.
+    pub fn new(node: Node, socket: Socket, clock: Clock) -> Self {
+        Driver {
+            node,
+            socket,
+            clock,
+            traffic: Traffic::default(),
+            recv_buf: Box::new([0; MAX_DATAGRAM + 1]),
+            send_buf: Box::new([0; MAX_DATAGRAM]),
+        }
+    }
+
+    /// The node, for introspection and for the caller's inputs (`put`, `get`).
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// The node, mutably (issue `put`/`get`, then call [`Driver::turn`]).
+    pub fn node_mut(&mut self) -> &mut Node {
+        &mut self.node
+    }
+
+    /// The clock the node runs on.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The socket's bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Traffic so far.
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+    }
+
+    /// Runs one turn (see the module docs), waiting at most `max_wait`, and hands every event
+    /// the node emits to `on_event`.
+    pub fn turn(&mut self, max_wait: Duration, on_event: &mut impl FnMut(Event)) -> io::Result<()> {
+        let now = self.clock.now();
+        if self
+            .node
+            .poll_timeout()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            self.node.handle_timeout(now);
+        }
+        self.drain(on_event)?;
+        let wait = match self.node.poll_timeout() {
+            Some(deadline) => self
+                .clock
+                .instant_of(deadline)
+                .saturating_duration_since(Instant::now())
+                .min(max_wait),
+            None => max_wait,
+        };
+        if !self.socket.wait_readable(wait)? {
+            return Ok(());
+        }
+        for _ in 0..RECV_BATCH {
+            match self.socket.try_recv(&mut self.recv_buf[..])? {
+                Received::Datagram(len, from) => {
+                    self.traffic.received += 1;
+                    self.node
+                        .handle_datagram(self.clock.now(), from, &self.recv_buf[..len]);
+                    self.drain(on_event)?;
+                }
+                Received::Empty => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends everything the node queued and passes on its events.
+    pub fn drain(&mut self, on_event: &mut impl FnMut(Event)) -> io::Result<()> {
+        while let Some(transmit) = self.node.poll_transmit(&mut self.send_buf[..]) {
+            match self
+                .socket
+                .send_to(&self.send_buf[..transmit.len], transmit.to)
+            {
+                Ok(true) => self.traffic.sent += 1,
+                Ok(false) => self.traffic.send_dropped += 1,
+                Err(e) => {
+                    // One unreachable or forbidden destination is that datagram's problem, not
+                    // the node's: the protocol treats it like loss.
+                    tracing::debug!(to = %transmit.to, error = %e, "send failed");
+                    self.traffic.send_failed += 1;
+                }
+            }
+        }
+        while let Some(event) = self.node.poll_event() {
+            on_event(event);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,115 @@
+//! `dave-node run`: a long-running node until SIGINT or SIGTERM.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use dave_core::crypto::{Crypto, DirectCrypto};
+use dave_core::node::Node;
+use tracing::{info, warn};
+
+use crate::backup::BackupOptions;
+use crate::cli::RunArgs;
+use crate::clock::Clock;
+use crate::driver::Driver;
+use crate::error::AppError;
+use crate::persist::Persister;
+use crate::socket::Socket;
+use crate::{keyfile, status};
+
+/// Longest a turn waits, so a signal is noticed promptly even while the node sleeps.
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// Runs a node as `args` says until a termination signal, then flushes the backup and returns.
+pub fn run(args: &RunArgs) -> Result<(), AppError> {
+    let key = keyfile::read(&args.key)?;
+    if keyfile::readable_by_others(&args.key) {
+        warn!(file = %args.key.display(), "key file is readable by other users (chmod 600 it)");
+    }
+    let socket = Socket::bind(args.listen).map_err(|source| AppError::Bind {
+        addr: args.listen,
+        source,
+    })?;
+    let mut config = args.protocol.config();
+    config.shard_capacity = args.shard_capacity;
+    let clock = Clock::new();
+    let crypto: Arc<dyn Crypto> = Arc::new(DirectCrypto);
+    let mut node = Node::new(
+        config,
+        key,
+        args.edge.clone(),
+        os_seed()?,
+        crypto,
+        clock.now(),
+    );
+    let mut persister = match &args.backup {
+        Some(path) => {
+            let options = BackupOptions {
+                sync_every: Duration::from_millis(args.sync_every_ms),
+                ..BackupOptions::default()
+            };
+            Some(
+                Persister::open(path, options, &mut node, clock.now())
+                    .map_err(AppError::BackupOpen)?,
+            )
+        }
+        None => None,
+    };
+    let shutdown = register_shutdown()?;
+    let mut driver = Driver::new(node, socket, clock);
+    info!(
+        listen = %args.listen,
+        pubkey = %hex::encode(driver.node().public_key()),
+        edges = ?args.edge,
+        "node started"
+    );
+
+    let status_every = Duration::from_secs_f64(args.status_every.max(0.01));
+    let mut next_status = Instant::now() + status_every;
+    while !shutdown.load(Ordering::Relaxed) {
+        let now = Instant::now();
+        let mut wait = SIGNAL_CHECK.min(next_status.saturating_duration_since(now));
+        if let Some(deadline) = persister.as_ref().and_then(Persister::deadline) {
+            wait = wait.min(deadline.saturating_duration_since(now));
+        }
+        let mut on_event = |event: dave_core::event::Event| {
+            status::log_event(&event);
+            if let Some(p) = persister.as_mut() {
+                p.on_event(&event, Instant::now());
+            }
+        };
+        driver.turn(wait, &mut on_event).map_err(AppError::Socket)?;
+        let now = Instant::now();
+        if let Some(p) = persister.as_mut() {
+            p.maintain(driver.node(), now).map_err(AppError::Backup)?;
+        }
+        if now >= next_status {
+            status::log_status(driver.node(), driver.traffic());
+            next_status = now + status_every;
+        }
+    }
+    info!("shutting down");
+    if let Some(p) = persister {
+        p.close(driver.node()).map_err(AppError::Backup)?;
+    }
+    status::log_status(driver.node(), driver.traffic());
+    info!("stopped");
+    Ok(())
+}
+
+/// A 32-byte RNG seed from the operating system.
+pub fn os_seed() -> Result<[u8; 32], AppError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| AppError::Setup(format!("OS randomness: {e}")))?;
+    Ok(seed)
+}
+
+/// A flag set by SIGINT or SIGTERM.
+fn register_shutdown() -> Result<Arc<AtomicBool>, AppError> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&flag))
+            .map_err(|e| AppError::Setup(format!("signal handler: {e}")))?;
+    }
+    Ok(flag)
+}

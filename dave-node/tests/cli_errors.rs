@@ -1,0 +1,174 @@
+//! Bad input gets a clear one-line error and exit code 2 (issue 6), never a panic.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::process::{Command, Output};
+
+use common::{BIN, FAST, keygen};
+
+fn dave(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+/// Exit code 2 and a single non-empty line naming the problem on stderr.
+fn assert_bad_input(out: &Output, mentions: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    let first = stderr.lines().next().unwrap_or("");
+    assert!(
+        first.contains(mentions),
+        "first line {first:?} should mention {mentions:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn unknown_flags_are_refused() {
+    assert_bad_input(
+        &dave(&["run", "--listen", "127.0.0.1:0", "--bogus"]),
+        "--bogus",
+    );
+    assert_bad_input(&dave(&["frobnicate"]), "frobnicate");
+}
+
+#[test]
+fn an_unparsable_address_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let key = key.to_str().unwrap();
+    assert_bad_input(
+        &dave(&["run", "--listen", "127.0.0.1", "--key", key]),
+        "127.0.0.1",
+    );
+    assert_bad_input(
+        &dave(&[
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--edge",
+            "nowhere:99999",
+            "--key",
+            key,
+        ]),
+        "nowhere:99999",
+    );
+}
+
+#[test]
+fn unreadable_or_malformed_key_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.key");
+    assert_bad_input(
+        &dave(&[
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            missing.to_str().unwrap(),
+        ]),
+        "missing.key",
+    );
+    let junk = dir.path().join("junk.key");
+    std::fs::write(&junk, "hello").unwrap();
+    assert_bad_input(
+        &dave(&[
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            junk.to_str().unwrap(),
+        ]),
+        "junk.key",
+    );
+}
+
+#[test]
+fn a_port_in_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    assert_bad_input(
+        &dave(&["run", "--listen", &addr, "--key", key.to_str().unwrap()]),
+        &addr,
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_backup_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "precious").unwrap();
+    assert_bad_input(
+        &dave(&[
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            key.to_str().unwrap(),
+            "--backup",
+            notes.to_str().unwrap(),
+        ]),
+        "not a dave backup",
+    );
+    assert_eq!(std::fs::read(&notes).unwrap(), b"precious");
+}
+
+#[test]
+fn keygen_writes_0600_and_refuses_to_overwrite() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, pubkey) = keygen(dir.path(), "node.key");
+    assert_eq!(pubkey.len(), 64);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let before = std::fs::read(&path).unwrap();
+    assert_bad_input(
+        &dave(&["keygen", "--out", path.to_str().unwrap()]),
+        "already exists",
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let out = dave(&["keygen", "--out", path.to_str().unwrap(), "--force"]);
+    assert!(out.status.success());
+    assert_ne!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn get_with_a_malformed_public_key_is_bad_input() {
+    let mut args = vec![
+        "get",
+        "--edge",
+        "127.0.0.1:9",
+        "--timeout",
+        "1",
+        "abcd",
+        "key",
+    ];
+    args.extend(FAST);
+    assert_bad_input(&dave(&args), "public key");
+}
+
+#[test]
+fn put_with_an_empty_key_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let mut args = vec![
+        "put",
+        "--edge",
+        "127.0.0.1:9",
+        "--timeout",
+        "1",
+        "--key",
+        key.to_str().unwrap(),
+        "",
+        "v",
+    ];
+    args.extend(FAST);
+    assert_bad_input(&dave(&args), "key");
+}
