@@ -261,8 +261,16 @@ impl Node {
                 });
                 self.on_verified();
             }
-            Admit::Replaced(_) => {
-                // The evicted peer was removed by the table; report both sides.
+            Admit::Replaced {
+                addr: evicted,
+                node_id: evicted_id,
+                reliability,
+            } => {
+                self.emit(Event::PeerEvicted {
+                    addr: evicted,
+                    node_id: evicted_id,
+                    reliability,
+                });
                 self.emit(Event::PeerAdded {
                     addr,
                     node_id,

@@ -192,10 +192,9 @@ impl Node {
         self.peers
             .closest(record, seed, min, |p| p.active, &mut chosen);
         if chosen.len() < self.config.alpha {
-            let have = chosen.clone();
             self.peers
                 .closest(record, seed, min, |p| !p.active, &mut chosen);
-            chosen.truncate(have.len().max(seed));
+            chosen.truncate(seed);
         }
         for &idx in &chosen {
             if let Some(p) = self.peers.get(idx) {

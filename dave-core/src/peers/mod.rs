@@ -172,12 +172,19 @@ impl Peer {
 }
 
 /// Why a verified newcomer did not enter the table at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Admit {
     /// Now in its bucket.
     Added(PeerIdx),
-    /// Took the place of an unreliable incumbent, returned here.
-    Replaced(PeerIdx),
+    /// Took the place of an unreliable incumbent (§9: evicted first), described here.
+    Replaced {
+        /// The evicted peer's address.
+        addr: SocketAddr,
+        /// Its NodeId.
+        node_id: NodeId,
+        /// Its reliability when evicted.
+        reliability: f64,
+    },
     /// Its bucket is full: the incumbent is being tested; the newcomer waits.
     Testing { incumbent: PeerIdx },
     /// Its bucket is full and a test is already running there.
@@ -370,9 +377,16 @@ impl PeerTable {
         if worst_score < config.reliability_min {
             // §9: unreliable peers are evicted first, without a liveness test: being alive
             // is not what they fail at.
-            let _ = self.remove(worst);
+            let evicted = self.remove(worst);
             self.place(peer);
-            return Admit::Replaced(worst);
+            return match evicted {
+                Some(e) => Admit::Replaced {
+                    addr: e.addr,
+                    node_id: e.id,
+                    reliability: e.reliability.score(),
+                },
+                None => Admit::BucketFull,
+            };
         }
         self.evictions.push(PendingEviction {
             newcomer: peer,

@@ -92,11 +92,16 @@ fn unreliable_incumbent_is_replaced_at_once() {
         table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
     }
     let liar = table.by_addr(&addr(2, 1)).unwrap();
+    let addr_of_liar = addr(2, 1);
     for _ in 0..3 {
         table.get_mut(liar).unwrap().reliability.record(false, 0.95);
     }
+    let liar_id = table.get(liar).map(|p| p.id);
     let admit = table.admit(verified((1 << 63) | 99, addr(50, 1)), Time::ZERO, &cfg);
-    assert_eq!(admit, Admit::Replaced(liar));
+    assert!(
+        matches!(admit, Admit::Replaced { addr, node_id, reliability }
+        if addr == addr_of_liar && Some(node_id) == liar_id && reliability < 0.3)
+    );
     assert!(table.by_addr(&addr(2, 1)).is_none());
 }
 
