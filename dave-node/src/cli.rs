@@ -78,9 +78,9 @@ pub struct RunArgs {
     /// Longest time a backup entry waits for fsync, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub sync_every_ms: u64,
-    /// Seconds between status lines in the log.
-    #[arg(long, default_value_t = 10.0)]
-    pub status_every: f64,
+    /// Seconds between status lines in the log (fractions allowed).
+    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    pub status_every: Duration,
     /// Protocol settings.
     #[command(flatten)]
     pub protocol: ProtocolArgs,
@@ -95,19 +95,12 @@ pub struct ClientArgs {
     /// Local address to bind (port 0 picks a free port).
     #[arg(long, default_value = "0.0.0.0:0")]
     pub listen: SocketAddr,
-    /// Give up after this many seconds.
-    #[arg(long, default_value_t = 10.0)]
-    pub timeout: f64,
+    /// Give up after this many seconds (fractions allowed).
+    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    pub timeout: Duration,
     /// Protocol settings.
     #[command(flatten)]
     pub protocol: ProtocolArgs,
-}
-
-impl ClientArgs {
-    /// The timeout as a duration (clamped to 0..=1 day so a typo cannot overflow).
-    pub fn timeout(&self) -> Duration {
-        Duration::from_secs_f64(self.timeout.clamp(0.0, 86_400.0))
-    }
 }
 
 /// `dave-node put`.
@@ -143,9 +136,9 @@ pub struct GetArgs {
 /// `dave-node bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Seconds to measure.
-    #[arg(long, default_value_t = 5.0)]
-    pub seconds: f64,
+    /// Seconds to measure (fractions allowed).
+    #[arg(long, default_value = "5", value_parser = parse_seconds)]
+    pub seconds: Duration,
     /// Records stored in the served node (GETs cycle over them).
     #[arg(long, default_value_t = 1000)]
     pub records: usize,
@@ -183,5 +176,50 @@ impl ProtocolArgs {
             *interval /= scale;
         }
         config
+    }
+}
+
+/// Parses a number of seconds: finite, above zero, at most one day (so that no later arithmetic
+/// on it can overflow, and NaN or a negative value is a clear error rather than a panic).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 86_400.0) {
+        return Err(format!(
+            "{text:?} must be above 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_must_be_finite_positive_and_bounded() {
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        for bad in ["0", "-1", "nan", "inf", "1e300", "soon", ""] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn time_scale_divides_intervals_but_not_network_timeouts() {
+        let args = ProtocolArgs {
+            min_work: 8,
+            time_scale: 10,
+        };
+        let config = args.config();
+        let spec = Config::default();
+        assert_eq!(config.min_work, 8);
+        assert_eq!(config.ping_every, spec.ping_every / 10);
+        assert_eq!(config.activate_after, spec.activate_after / 10);
+        assert_eq!(config.challenge_every, spec.challenge_every / 10);
+        assert_eq!(config.lookup_timeout, spec.lookup_timeout);
+        assert_eq!(config.query_timeout, spec.query_timeout);
+        assert_eq!(config.challenge_min, spec.challenge_min);
     }
 }

@@ -94,7 +94,7 @@ impl Driver {
         {
             self.node.handle_timeout(now);
         }
-        self.drain(on_event)?;
+        self.drain(on_event);
         let wait = match self.node.poll_timeout() {
             Some(deadline) => self
                 .clock
@@ -112,7 +112,7 @@ impl Driver {
                     self.traffic.received += 1;
                     self.node
                         .handle_datagram(self.clock.now(), from, &self.recv_buf[..len]);
-                    self.drain(on_event)?;
+                    self.drain(on_event);
                 }
                 Received::Empty => break,
             }
@@ -121,7 +121,7 @@ impl Driver {
     }
 
     /// Sends everything the node queued and passes on its events.
-    pub fn drain(&mut self, on_event: &mut impl FnMut(Event)) -> io::Result<()> {
+    pub fn drain(&mut self, on_event: &mut impl FnMut(Event)) {
         while let Some(transmit) = self.node.poll_transmit(&mut self.send_buf[..]) {
             match self
                 .socket
@@ -140,6 +140,5 @@ impl Driver {
         while let Some(event) = self.node.poll_event() {
             on_event(event);
         }
-        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! past its live content; a failed append is repaired by a compaction instead of killing the node.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use dave_core::event::Event;
 use dave_core::node::Node;
@@ -17,7 +17,12 @@ pub struct Persister {
     backup: Backup,
     /// An append failed: the log no longer matches the store until a compaction rewrites it.
     diverged: bool,
+    /// After a failed compaction, when to try again.
+    retry_at: Option<Instant>,
 }
+
+/// Wait between attempts after a failed compaction (a full disk rarely clears in milliseconds).
+pub const COMPACTION_RETRY: Duration = Duration::from_secs(10);
 
 impl Persister {
     /// Opens the backup at `path`, reports what recovery found, and loads the records into
@@ -63,6 +68,7 @@ impl Persister {
         Ok(Persister {
             backup,
             diverged: false,
+            retry_at: None,
         })
     }
 
@@ -81,19 +87,27 @@ impl Persister {
         }
     }
 
-    /// Periodic work: fsync when due, compact when worthwhile or after a failed append.
+    /// Periodic work: compact when worthwhile or after a failed append, fsync when due.
+    ///
+    /// A failed compaction is not fatal: the old log is intact (the rewrite is atomic), so the
+    /// node keeps serving and retries after [`COMPACTION_RETRY`]. A failed fsync is fatal: after
+    /// one, the kernel may have dropped the dirty pages, and the log can no longer promise what
+    /// it holds.
     pub fn maintain(&mut self, node: &Node, now: Instant) -> Result<(), LogError> {
-        if self.diverged || self.backup.needs_compaction() {
+        let due = self.diverged || self.backup.needs_compaction();
+        if due && self.retry_at.is_none_or(|at| now >= at) {
             match self.backup.compact(node.records()) {
                 Ok(()) => {
                     if self.diverged {
                         info!("backup rewritten from the store after a failed append");
                     }
                     self.diverged = false;
+                    self.retry_at = None;
                 }
-                // Keep running: the store is intact; retry at the next turn.
-                Err(e) if self.diverged => warn!(error = %e, "backup rewrite failed"),
-                Err(e) => return Err(e),
+                Err(e) => {
+                    warn!(error = %e, "backup compaction failed; retrying later");
+                    self.retry_at = Some(now + COMPACTION_RETRY);
+                }
             }
         }
         self.backup.sync_if_due(now)

@@ -64,7 +64,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         "node started"
     );
 
-    let status_every = Duration::from_secs_f64(args.status_every.max(0.01));
+    let status_every = args.status_every;
     let mut next_status = Instant::now() + status_every;
     while !shutdown.load(Ordering::Relaxed) {
         let now = Instant::now();

@@ -59,9 +59,8 @@ impl Socket {
 
     /// Receives one datagram if one is waiting.
     ///
-    /// Errors that concern one earlier datagram (ICMP port unreachable reported by Linux as
-    /// ECONNREFUSED) are not socket failures: they are returned as `Ok(Empty)`-like retries by
-    /// the caller skipping them.
+    /// An error about one earlier datagram (Linux reports an ICMP port unreachable as
+    /// ECONNREFUSED on the next receive) is not a socket failure: it is skipped.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<Received> {
         loop {
             match self.inner.recv_from(buf) {

@@ -172,3 +172,21 @@ fn put_with_an_empty_key_is_bad_input() {
     args.extend(FAST);
     assert_bad_input(&dave(&args), "key");
 }
+
+#[test]
+fn a_nonsense_duration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    assert_bad_input(
+        &dave(&[
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            key.to_str().unwrap(),
+            "--status-every",
+            "nan",
+        ]),
+        "nan",
+    );
+}

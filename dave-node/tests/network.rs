@@ -169,7 +169,7 @@ fn a_truncated_backup_recovers_every_complete_record_and_reports_the_rest() {
         .unwrap();
     let tail = fs::read(&backup_path).unwrap()[(full - last_len) as usize..].to_vec();
 
-    let node = NodeProc::spawn(free_addr(&host(60)), &[], &node_key, Some(&backup_path));
+    let mut node = NodeProc::spawn(free_addr(&host(60)), &[], &node_key, Some(&backup_path));
     assert!(
         node.wait_for(BOOT, |s| s.records == 3),
         "{}",
@@ -205,4 +205,13 @@ fn a_truncated_backup_recovers_every_complete_record_and_reports_the_rest() {
         "the torn record is gone: {}",
         stderr(&out)
     );
+    assert_eq!(node.interrupt(), Some(0), "{}", node.log().join("\n"));
+    // The damaged tail was cut off: a second start finds a clean log with the three records.
+    let node = NodeProc::spawn(free_addr(&host(62)), &[], &node_key, Some(&backup_path));
+    assert!(
+        node.wait_for(BOOT, |s| s.records == 3),
+        "{}",
+        node.log().join("\n")
+    );
+    assert!(!node.log().iter().any(|l| l.contains("damaged tail")));
 }

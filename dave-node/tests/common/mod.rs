@@ -154,8 +154,17 @@ impl NodeProc {
 
     /// SIGTERM, then waits for the exit and returns its code.
     pub fn terminate(&mut self) -> Option<i32> {
+        self.signal(libc::SIGTERM)
+    }
+
+    /// SIGINT (Ctrl-C), then waits for the exit and returns its code.
+    pub fn interrupt(&mut self) -> Option<i32> {
+        self.signal(libc::SIGINT)
+    }
+
+    fn signal(&mut self, signal: i32) -> Option<i32> {
         // SAFETY: kill(2) on our own child's pid with a valid signal number.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        unsafe { libc::kill(self.child.id() as i32, signal) };
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
             if let Some(status) = self.child.try_wait().unwrap() {

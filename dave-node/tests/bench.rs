@@ -1,0 +1,41 @@
+//! `dave-node bench` runs end to end and really serves records (its speed is reported, never
+//! asserted).
+
+mod common;
+
+use std::process::Command;
+
+#[test]
+fn bench_serves_found_answers_and_reports_cpu_per_get() {
+    let out = Command::new(common::BIN)
+        .args([
+            "bench",
+            "--seconds",
+            "0.3",
+            "--records",
+            "20",
+            "--in-flight",
+            "4",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: u64 = stdout
+        .split("(found ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no found count in {stdout:?}"));
+    assert!(found > 0, "{stdout}");
+    assert!(
+        stdout.contains("not found 0,"),
+        "every GET asks for a stored record: {stdout}"
+    );
+    assert!(stdout.contains("µs per GET"), "{stdout}");
+}
