@@ -1,6 +1,28 @@
 //! `dave-node`: the Dave protocol core (`dave_core::node::Node`) driven over real UDP sockets and
 //! the system clock, with a crash-safe backup file (issue 6).
 //!
+//! # Commands
+//! ```text
+//! dave-node keygen [--out FILE] [--force]          # hex Ed25519 seed, mode 0600; prints the pubkey
+//! dave-node run --listen ADDR [--edge ADDR]... --key FILE [--backup FILE]
+//!               [--shard-capacity BYTES] [--sync-every-ms MS] [--status-every SECS]
+//!               [--min-work BITS] [--time-scale N]
+//! dave-node put --edge ADDR --key FILE KEY VALUE [--work BITS] [--timeout SECS] [--listen ADDR]
+//! dave-node get --edge ADDR PUBKEY KEY [--timeout SECS] [--listen ADDR]
+//! dave-node bench [--seconds S] [--records N] [--value-bytes B] [--in-flight N]
+//! ```
+//! Exit codes: 0 success (`get`: found), 1 not found / not written / no answer, 2 bad input,
+//! 3 failure while running. Logs go to stderr, filtered by `RUST_LOG` (default `info`); `run`
+//! prints `status peers=… active=… records=… bytes=…` every `--status-every` seconds.
+//!
+//! # Backup file
+//! An append-only log of the store's persist and forget outputs (PROTOCOL.md §7), laid out in
+//! [`backup::frame`]: a 12-byte header (`"DAVE-BAK"`, version `u32` = 1), then entries
+//! `len u32 ‖ crc32 u32 ‖ kind u8 ‖ body`, the CRC covering the length and the payload. A persist
+//! body is the record's wire encoding (a PUT body, §4); a forget body is the RecordId (`u64` LE).
+//! Recovery, fsync and compaction rules are in [`backup::log`].
+//!
+//! # Modules
 //! - [`cli`]: subcommands and flags; [`error`]: failures and exit codes.
 //! - [`run`]: the long-running node; [`client`]: one-shot `put` and `get`; [`bench`]: the
 //!   loopback throughput and CPU benchmark.
