@@ -84,7 +84,7 @@ pub fn write(path: &Path, key: &SigningKey, force: bool) -> Result<(), KeyFileEr
         .map_err(io_err)
 }
 
-/// Reads a key written by [`write`]. Surrounding whitespace is ignored.
+/// Reads a key written by [`write()`]. Surrounding whitespace is ignored.
 pub fn read(path: &Path) -> Result<SigningKey, KeyFileError> {
     let text = fs::read_to_string(path).map_err(|source| KeyFileError::Io {
         path: path.to_path_buf(),

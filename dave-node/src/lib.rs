@@ -24,7 +24,7 @@
 //!
 //! # Modules
 //! - [`cli`]: subcommands and flags; [`error`]: failures and exit codes.
-//! - [`run`]: the long-running node; [`client`]: one-shot `put` and `get`; [`bench`]: the
+//! - [`run`]: the long-running node; [`client`]: one-shot `put` and `get`; [`bench`](mod@bench): the
 //!   loopback throughput and CPU benchmark.
 //! - [`driver`]: the event loop around the sans-IO node; [`socket`]: the UDP socket and its wait;
 //!   [`clock`]: Unix-epoch time that never goes backwards.

@@ -246,17 +246,23 @@ impl LogFile {
                 return Err(e);
             }
         };
-        fs::rename(&temp, &self.path)
-            .map_err(|source| self.io_error("rename compacted file", source))?;
-        sync_parent_dir(&self.path).map_err(|source| self.io_error("fsync directory", source))?;
-        self.file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|source| self.io_error("reopen after compaction", source))?;
+        // Open the appending handle before the rename: it follows the new file's inode, so the
+        // log can never be left appending to the old, unlinked file if something fails later.
+        let file = match OpenOptions::new().read(true).append(true).open(&temp) {
+            Ok(file) => file,
+            Err(source) => {
+                let _ = fs::remove_file(&temp);
+                return Err(self.io_error("open compacted file", source));
+            }
+        };
+        if let Err(source) = fs::rename(&temp, &self.path) {
+            let _ = fs::remove_file(&temp);
+            return Err(self.io_error("rename compacted file", source));
+        }
+        self.file = file;
         self.len = len;
         self.dirty = false;
-        Ok(())
+        sync_parent_dir(&self.path).map_err(|source| self.io_error("fsync directory", source))
     }
 
     fn io_error(&self, op: &'static str, source: io::Error) -> LogError {

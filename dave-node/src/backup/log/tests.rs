@@ -288,3 +288,24 @@ proptest! {
         prop_assert_eq!(again.len(), complete + 1);
     }
 }
+
+#[test]
+fn a_failed_compaction_leaves_the_log_appendable_and_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backup");
+    let entries = sample_entries(5);
+    write_log(&path, &entries);
+    let (mut log, _, _) = open_collect(&path).unwrap();
+    // Something in the way of the temp file: the compaction cannot even start writing.
+    fs::create_dir(temp_path(&path)).unwrap();
+    let live = [(EntryKind::Persist, &b"only"[..])];
+    assert!(matches!(log.rewrite(live), Err(LogError::Io { .. })));
+    log.append(EntryKind::Persist, b"after").unwrap();
+    drop(log);
+    fs::remove_dir(temp_path(&path)).unwrap();
+    let (_, seen, damage) = open_collect(&path).unwrap();
+    assert!(damage.is_none());
+    let mut expected = entries.clone();
+    expected.push((EntryKind::Persist, b"after".to_vec()));
+    assert_eq!(seen, expected);
+}
