@@ -131,3 +131,82 @@ impl Persister {
         self.backup.live_records()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    use dave_core::config::Config;
+    use dave_core::crypto::DirectCrypto;
+    use dave_core::dat::Dat;
+    use ed25519_dalek::SigningKey;
+
+    use crate::clock::Clock;
+
+    fn node(clock: &Clock) -> Node {
+        let config = Config {
+            min_work: 4,
+            ttl: Duration::from_secs(3600),
+            ..Config::default()
+        };
+        Node::new(
+            config,
+            SigningKey::from_bytes(&[9; 32]),
+            Vec::new(),
+            [7; 32],
+            Arc::new(DirectCrypto),
+            clock.now(),
+        )
+    }
+
+    #[test]
+    fn restore_loads_valid_records_and_the_log_drops_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backup");
+        let clock = Clock::new();
+        let now_ms = clock.now().as_millis();
+        let writer = SigningKey::from_bytes(&[3; 32]);
+        let fresh = Dat::new(&writer, b"fresh", b"v", now_ms, 4, 1, [1; 16]).unwrap();
+        let expired = Dat::new(&writer, b"old", b"v", now_ms - 7_200_000, 4, 1, [2; 16]).unwrap();
+        let mut forged = Dat::new(&writer, b"forged", b"v", now_ms, 4, 1, [3; 16]).unwrap();
+        forged.val = b"changed after signing".to_vec();
+        {
+            let (mut backup, _) = Backup::open(&path, BackupOptions::default()).unwrap();
+            for dat in [&fresh, &expired, &forged] {
+                backup.persist(&dat.as_ref(), Instant::now()).unwrap();
+            }
+        }
+        let mut node = node(&clock);
+        let persister =
+            Persister::open(&path, BackupOptions::default(), &mut node, clock.now()).unwrap();
+        assert_eq!(node.record_count(), 1);
+        assert!(node.holds(fresh.record_id()));
+        assert_eq!(persister.live_records(), 1);
+        drop(persister);
+        let (_, recovery) = Backup::open(&path, BackupOptions::default()).unwrap();
+        assert_eq!(recovery.records, vec![fresh]);
+    }
+
+    #[test]
+    fn store_events_reach_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("backup");
+        let clock = Clock::new();
+        let mut node = node(&clock);
+        let mut persister =
+            Persister::open(&path, BackupOptions::default(), &mut node, clock.now()).unwrap();
+        let writer = SigningKey::from_bytes(&[4; 32]);
+        let now_ms = clock.now().as_millis();
+        let a = Dat::new(&writer, b"a", b"1", now_ms, 4, 1, [1; 16]).unwrap();
+        let b = Dat::new(&writer, b"b", b"2", now_ms, 4, 1, [2; 16]).unwrap();
+        let now = Instant::now();
+        persister.on_event(&Event::Persist(a.clone()), now);
+        persister.on_event(&Event::Persist(b.clone()), now);
+        persister.on_event(&Event::Forget(a.record_id()), now);
+        persister.maintain(&node, now).unwrap();
+        persister.close(&node).unwrap();
+        let (_, recovery) = Backup::open(&path, BackupOptions::default()).unwrap();
+        assert_eq!(recovery.records, vec![b]);
+    }
+}
