@@ -148,6 +148,10 @@ pub struct BenchArgs {
     /// GETs kept in flight by the load generator.
     #[arg(long, default_value_t = 64)]
     pub in_flight: usize,
+    /// Load-generator threads, each with its own socket and its own window of `--in-flight`
+    /// GETs (more than one when a single client thread cannot keep the node busy).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub clients: u16,
 }
 
 impl ProtocolArgs {

@@ -38,6 +38,19 @@ pub struct LoadReport {
     pub elapsed: Duration,
 }
 
+impl LoadReport {
+    /// Adds another client's counts; the elapsed time is the longest of the two (they ran
+    /// concurrently).
+    pub fn add(&mut self, other: &LoadReport) {
+        self.sent += other.sent;
+        self.found += other.found;
+        self.not_found += other.not_found;
+        self.other += other.other;
+        self.lost += other.lost;
+        self.elapsed = self.elapsed.max(other.elapsed);
+    }
+}
+
 /// Sends GETs for `targets` (round robin) to `server`, keeping `in_flight` unanswered at once,
 /// for `duration`.
 pub fn run(

@@ -87,7 +87,19 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
         .map_err(|e| AppError::Setup(format!("spawn server thread: {e}")))?;
 
     let duration = args.seconds;
-    let load = load::run(server_addr, &targets, args.in_flight, duration);
+    let load = thread::scope(|scope| {
+        let workers: Vec<_> = (0..args.clients)
+            .map(|_| scope.spawn(|| load::run(server_addr, &targets, args.in_flight, duration)))
+            .collect();
+        let mut total = load::LoadReport::default();
+        for worker in workers {
+            let report = worker
+                .join()
+                .map_err(|_| std::io::Error::other("load thread panicked"))??;
+            total.add(&report);
+        }
+        Ok::<_, std::io::Error>(total)
+    });
     stop.store(true, Ordering::Relaxed);
     let (cpu, traffic) = server
         .join()
