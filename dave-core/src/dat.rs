@@ -18,6 +18,8 @@ use crate::id::RecordId;
 pub const MAX_KEY_LEN: usize = 255;
 /// Largest `len(key) + len(val)`: makes the largest GET_ACK exactly 1424 bytes.
 pub const MAX_KEY_VAL_LEN: usize = 1267;
+/// Most work [`Dat::new`] will try to mine: it counts at most 2^64 salts.
+pub const MAX_MINABLE_WORK: u32 = 64;
 /// Bytes of an encoded record besides its key and value:
 /// time 8, salt 16, work 32, sig 64, pubkey 32, key length 1, value length 2.
 pub const DAT_FIXED_LEN: usize = 8 + 16 + 32 + 64 + 32 + 1 + 2;
@@ -43,6 +45,10 @@ pub enum DatError {
     /// `work` does not recompute from salt and signature, or has too few leading zeros.
     #[error("proof-of-work invalid or below the minimum")]
     WorkInvalid,
+    /// A writer asked to mine more work than the miner's 2^64-salt search can be expected to
+    /// find (the search would never return).
+    #[error("{0} bits of work cannot be mined (at most 64)")]
+    WorkUnreachable(u32),
     /// The signature does not verify under the record's public key.
     #[error("signature does not verify")]
     SignatureInvalid,
@@ -149,6 +155,9 @@ impl Dat {
         salt_start: [u8; 16],
     ) -> Result<Dat, DatError> {
         check_sizes(key.len(), val.len())?;
+        if min_work > MAX_MINABLE_WORK {
+            return Err(DatError::WorkUnreachable(min_work));
+        }
         let sig = sign_digest(signing_key, &sign_digest_of(key, val, time));
         let salt = mine(
             &sig,
@@ -343,6 +352,12 @@ mod tests {
             dat.as_ref().verify(NOW, &RULES, &DirectCrypto),
             Err(DatError::KeyLength(0))
         );
+    }
+
+    #[test]
+    fn impossible_work_is_refused_not_mined_forever() {
+        let err = Dat::new(&key(), b"k", b"v", NOW, MAX_MINABLE_WORK + 1, 1, [0; 16]);
+        assert_eq!(err, Err(DatError::WorkUnreachable(65)));
     }
 
     #[test]

@@ -150,11 +150,24 @@ fn peers_activate_deactivate_and_silent_ones_drop_but_edges_stay() {
             .any(|e| matches!(e, Event::PeerDropped { addr, .. } if *addr == peer.addr))
     );
     assert_eq!(state_of(&solo, peer.addr), None);
+    // The edge stays, but silent for DROP_AFTER its key is released: restarted with a new key,
+    // it is admitted again.
     assert_eq!(
         state_of(&solo, edge.addr),
-        Some(PeerState::Verified),
+        Some(PeerState::Candidate),
         "edges are never dropped"
     );
+    let reborn = FakePeer::new(key(127, 0), edge.addr);
+    solo.sent.clear();
+    solo.advance(Duration::from_secs(5));
+    answer_pings(&mut solo, &[&reborn]);
+    let new_id = dave_core::id::NodeId::from_public_key(&reborn.public_key());
+    assert!(
+        solo.events.iter().any(
+            |e| matches!(e, Event::PeerAdded { node_id, edge: true, .. } if *node_id == new_id)
+        )
+    );
+    assert_eq!(state_of(&solo, edge.addr), Some(PeerState::Verified));
 }
 
 #[test]

@@ -373,6 +373,15 @@ impl Node {
                 }
                 continue;
             }
+            if peer.edge
+                && peer.pubkey.is_some()
+                && silent.is_some_and(|s| s >= self.config.drop_after)
+            {
+                // An edge is never dropped, but after DROP_AFTER of silence its pinned key is
+                // released, so that an edge restarted with a new key is re-admitted (§5 says a
+                // new key is accepted "once the old entry drops"; an edge's entry never does).
+                self.peers.unpin_edge(idx);
+            }
             self.update_activity(idx);
             let Some(peer) = self.peers.get(idx) else {
                 continue;

@@ -329,6 +329,22 @@ impl PeerTable {
         true
     }
 
+    /// Releases a silent edge's pinned key: it is verified anew by its next AUTH PONG.
+    pub(crate) fn unpin_edge(&mut self, idx: PeerIdx) {
+        let Some(peer) = self.slab.get_mut(idx as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        if !peer.edge {
+            return;
+        }
+        if peer.pubkey.take().is_some() && self.by_id.get(&peer.id) == Some(&idx) {
+            self.by_id.remove(&peer.id);
+        }
+        peer.verified_at = None;
+        peer.last_pong = None;
+        peer.active = false;
+    }
+
     /// Whether a newcomer of this group may enter `bucket` under the group limits.
     fn group_allows(&self, bucket: usize, group: NetworkGroup, config: &Config) -> bool {
         let in_table = self.groups.get(&group).copied().unwrap_or(0) as usize;
