@@ -12,8 +12,22 @@ use dave_node::error::AppError;
 use dave_node::{bench, client, keyfile, run};
 
 fn main() -> ExitCode {
-    // clap prints its own one-line error and exits with status 2 for unknown or bad flags.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A usage error: one line naming the problem, exit 2 (clap's own text adds usage and tips
+        // over several lines; `--help` for those).
+        Err(e) if e.use_stderr() => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "dave-node: {} (see --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+        // --help and --version print to stdout and exit 0.
+        Err(e) => e.exit(),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -19,12 +19,20 @@ fn dave(args: &[&str]) -> Output {
 fn assert_bad_input(out: &Output, mentions: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     let first = stderr.lines().next().unwrap_or("");
     assert!(
         first.contains(mentions),
         "first line {first:?} should mention {mentions:?}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn help_is_not_an_error() {
+    let out = dave(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("keygen"));
 }
 
 #[test]

@@ -109,9 +109,11 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
 
     let answered = load.found + load.not_found;
     let secs = load.elapsed.as_secs_f64();
+    let per_get = |t: Duration| t.as_secs_f64() * 1e6 / answered.max(1) as f64;
     println!(
         "restored {:?}; {} GETs answered in {:.2} s = {:.0} GET/s (found {}, not found {}, lost {}); \
-         node CPU {:.3} s = {:.2} µs per GET; node received {} sent {} dropped {}",
+         node CPU {:.3} s = {:.2} µs per GET ({:.2} user + {:.2} system); \
+         node received {} sent {} dropped {}",
         report,
         answered,
         secs,
@@ -119,8 +121,10 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
         load.found,
         load.not_found,
         load.lost,
-        cpu.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / answered.max(1) as f64,
+        cpu.total().as_secs_f64(),
+        per_get(cpu.total()),
+        per_get(cpu.user),
+        per_get(cpu.system),
         traffic.received,
         traffic.sent,
         traffic.send_dropped,
@@ -129,16 +133,38 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
 }
 
 /// The server thread: runs the driver until `stop`, returns its CPU time and traffic.
-fn serve(mut driver: Driver, stop: &AtomicBool) -> std::io::Result<(Duration, Traffic)> {
+fn serve(mut driver: Driver, stop: &AtomicBool) -> std::io::Result<(Cpu, Traffic)> {
     let start = thread_cpu();
     while !stop.load(Ordering::Relaxed) {
         driver.turn(Duration::from_millis(20), &mut |_| {})?;
     }
-    Ok((thread_cpu().saturating_sub(start), driver.traffic()))
+    Ok((thread_cpu().since(start), driver.traffic()))
 }
 
-/// CPU time (user + system) consumed by the calling thread.
-fn thread_cpu() -> Duration {
+/// CPU time consumed by the calling thread, split into user and system (kernel) time: on
+/// loopback most of a GET's cost is the kernel's (poll, recvfrom, sendto), and the split shows
+/// how much the protocol code itself costs.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cpu {
+    user: Duration,
+    system: Duration,
+}
+
+impl Cpu {
+    fn total(self) -> Duration {
+        self.user + self.system
+    }
+
+    fn since(self, start: Cpu) -> Cpu {
+        Cpu {
+            user: self.user.saturating_sub(start.user),
+            system: self.system.saturating_sub(start.system),
+        }
+    }
+}
+
+/// The calling thread's CPU time so far.
+fn thread_cpu() -> Cpu {
     // SAFETY: getrusage writes one rusage struct into the zeroed value we own.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
@@ -146,5 +172,8 @@ fn thread_cpu() -> Duration {
         usage
     };
     let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+    Cpu {
+        user: Duration::from_micros(micros(usage.ru_utime)),
+        system: Duration::from_micros(micros(usage.ru_stime)),
+    }
 }
