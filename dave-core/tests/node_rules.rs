@@ -90,7 +90,7 @@ fn a_forged_pong_does_not_cancel_the_genuine_one() {
 #[test]
 fn a_pinned_key_cannot_change_and_kinds_must_match() {
     let cfg = Config {
-        reauth_every: Duration::from_secs(5),
+        reauth_every: Duration::from_secs(4),
         ..test_config()
     };
     let edge = fake(1);

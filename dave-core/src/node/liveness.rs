@@ -405,8 +405,23 @@ impl Node {
             if let Some(peer) = self.peers.get_mut(idx) {
                 peer.ping = Some(ping);
             }
-            self.peers.reschedule(idx, now + self.config.ping_every);
+            let next = now + self.ping_interval();
+            self.peers.reschedule(idx, next);
         }
+    }
+
+    /// The delay to a peer's next ping: PING_EVERY less a random tenth of it, so that peers
+    /// added together (a join, a restart) drift apart instead of being pinged in one burst
+    /// forever. Never longer than PING_EVERY, so a peer is pinged at least that often.
+    fn ping_interval(&mut self) -> std::time::Duration {
+        let every = self.config.ping_every;
+        let tenth = u64::try_from(every.as_micros() / 10).unwrap_or(u64::MAX);
+        let jitter = if tenth == 0 {
+            0
+        } else {
+            self.random_u64() % tenth
+        };
+        every - std::time::Duration::from_micros(jitter)
     }
 
     /// Periodic cleanup: unanswered candidates and idle anti-amplification entries.
