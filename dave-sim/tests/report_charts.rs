@@ -141,7 +141,7 @@ fn synthetic_input() -> ReportInput {
         },
         storage: StorageData {
             nodes: 200,
-            held_distances,
+            held_distances: Some(held_distances),
             replicas: Some(5),
         },
         expectations: vec![

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use dave_sim::report::sweep::{self, Metrics, Shard, SweepPlan};
+use dave_sim::report::sweep::{self, Metrics, Shard, SweepPlan, SweepRun};
 use serde_json::{Value, json};
 
 /// A stand-in for the simulator: metrics are a deterministic function of (scenario, seed) with
 /// seed-dependent noise, and a wall-clock metric that must not reach the outputs.
-fn fake_run(scenario: &Value, seed: u64) -> Result<Metrics, String> {
+fn fake_run(run: SweepRun<'_>) -> Result<Metrics, String> {
+    let (scenario, seed) = (run.scenario, run.seed);
     let addresses = scenario["attack"]["addresses"]
         .as_f64()
         .ok_or("attack.addresses missing")?;
@@ -130,7 +131,12 @@ fn aggregate_is_mean_and_student_t_interval_over_seeds() {
     let values: Vec<f64> = (11..15)
         .map(|seed| {
             let s = sweep::scenario_at(&scenario(), &plan(), 3).unwrap();
-            fake_run(&s, seed).unwrap()["get_success_rate"]
+            fake_run(SweepRun {
+                point: 3,
+                scenario: &s,
+                seed,
+            })
+            .unwrap()["get_success_rate"]
         })
         .collect();
     let mean = values.iter().sum::<f64>() / 4.0;

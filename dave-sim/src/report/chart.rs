@@ -45,8 +45,9 @@ impl ChartMeta {
     }
 }
 
-/// Colour-blind-safe palette (Okabe & Ito), in the order series take colours.
-pub(crate) const PALETTE: [RGBColor; 7] = [
+/// Colour-blind-safe palette (Okabe & Ito, plus brown for an eighth series), in the order
+/// series take colours.
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // bluish green
@@ -54,6 +55,7 @@ pub(crate) const PALETTE: [RGBColor; 7] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(0, 0, 0),       // black
+    RGBColor(140, 86, 75),   // brown
 ];
 
 /// Colour of dashed theory reference lines: distinct from every palette entry.
@@ -207,27 +209,28 @@ pub(crate) fn bar_style(colour: RGBColor) -> ShapeStyle {
     colour.mix(0.75).filled()
 }
 
-/// Draws a legend as a column of (colour, label) lines in its own area, for charts whose data
+/// Draws a legend as a column of (colour, label, details) entries in its own area, for charts whose data
 /// would otherwise hide under an in-plot legend (several panels sharing one legend).
 pub(crate) fn side_legend(
     area: &Root,
     heading: &str,
-    entries: &[(RGBColor, String)],
+    entries: &[(RGBColor, String, String)],
 ) -> DrawResult {
-    let style = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let name = TextStyle::from((FONT, 18).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    let detail = TextStyle::from((FONT, 16).into_font())
+        .color(&RGBColor(70, 70, 70))
+        .pos(Pos::new(HPos::Left, VPos::Center));
     let top = 80;
-    area.draw(&Text::new(
-        heading.to_owned(),
-        (10, top - 36),
-        style.clone(),
-    ))?;
-    for (i, (colour, label)) in entries.iter().enumerate() {
-        let y = top + i as i32 * 30;
+    area.draw(&Text::new(heading.to_owned(), (10, top - 36), name.clone()))?;
+    // Two lines per entry (name, then details) so long names never run off the canvas.
+    for (i, (colour, label, details)) in entries.iter().enumerate() {
+        let y = top + i as i32 * 50;
         area.draw(&PathElement::new(
             vec![(10, y), (40, y)],
             colour.stroke_width(3),
         ))?;
-        area.draw(&Text::new(label.clone(), (50, y), style.clone()))?;
+        area.draw(&Text::new(label.clone(), (50, y), name.clone()))?;
+        area.draw(&Text::new(details.clone(), (50, y + 20), detail.clone()))?;
     }
     Ok(())
 }

@@ -132,16 +132,7 @@ pub(crate) fn render_success(
             "time since the start of the run (s)",
             "GETs that found the record (fraction)",
         )?;
-        let style = chart::colour(0).stroke_width(3);
-        chart
-            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), style))?
-            .label(format!("per {} s window", chart::tick(width)))
-            .legend(chart::line_glyph(style));
-        chart.draw_series(
-            points
-                .iter()
-                .map(|p| Circle::new((p.0, p.1), 4, chart::colour(0).filled())),
-        )?;
+        // The whole-run line goes first so the per-window line stays visible where they meet.
         let overall_style = chart::colour(1).stroke_width(2);
         chart
             .draw_series(LineSeries::new(
@@ -154,6 +145,16 @@ pub(crate) fn render_success(
                 data.rows.len()
             ))
             .legend(chart::line_glyph(overall_style));
+        let style = chart::colour(0).stroke_width(3);
+        chart
+            .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), style))?
+            .label(format!("per {} s window", chart::tick(width)))
+            .legend(chart::line_glyph(style));
+        chart.draw_series(
+            points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), 4, chart::colour(0).filled())),
+        )?;
         chart::legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
@@ -240,13 +241,23 @@ pub(crate) fn render_hops(
         let predicted = data.hop_model.and_then(|m| m.predicted());
         let x_max = (max_hops as f64).max(predicted.unwrap_or(0.0).ceil()) + 1.0;
         let y_max = counts.iter().copied().max().unwrap_or(0) as f64 / total;
-        let mut chart = chart::cartesian(
+        // Hops are whole numbers: label only integer positions, one per bar up to 20 bars.
+        let integer_label = |v: &f64| {
+            if (v - v.round()).abs() < 1e-9 {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        };
+        let mut chart = chart::cartesian_with_x_labels(
             root,
             None,
             -0.5..x_max,
             0.0..chart::upper(y_max) * 1.1,
             "hops (rounds of queries until the lookup ended)",
             "share of GETs (fraction)",
+            ((x_max + 1.5) as usize).min(20),
+            &integer_label,
         )?;
         let bar = chart::colour(0);
         chart
@@ -293,7 +304,7 @@ pub(crate) fn success_sentence(data: &LookupData) -> String {
         overall * 100.0,
         data.rows.len()
     );
-    if let Some(w) = worst {
+    if let Some(w) = worst.filter(|w| w.1 < overall) {
         s += &format!(
             "; the worst {} s window, around t = {} s, managed {:.1} %",
             chart::tick(width),

@@ -76,16 +76,13 @@ pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
         });
     }
     let storage = &input.storage;
-    if let Some((r, e)) = storage
-        .replicas
-        .and_then(|r| theory::replica_distance_bits(storage.nodes, r).map(|e| (r, e)))
-    {
-        let bits = sorted_finite(
-            storage
-                .held_distances
-                .iter()
-                .map(|d| f64::from(64 - d.leading_zeros())),
-        );
+    if let (Some(held), Some((r, e))) = (
+        &storage.held_distances,
+        storage
+            .replicas
+            .and_then(|r| theory::replica_distance_bits(storage.nodes, r).map(|e| (r, e))),
+    ) {
+        let bits = sorted_finite(held.iter().map(|d| f64::from(64 - d.leading_zeros())));
         rows.push(TheoryRow {
             quantity: "XOR distance of held records, median (bits)".into(),
             model: format!("{r} closest of N={} at 64 − log2(N/{r})", storage.nodes),

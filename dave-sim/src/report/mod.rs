@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod eclipse;
+pub mod from_run;
 pub mod lookups;
 pub mod markdown;
 pub mod pcap;
@@ -15,6 +16,7 @@ pub mod reliability;
 pub mod stats;
 pub mod storage;
 pub mod sweep;
+pub mod sweep_cli;
 pub mod theory;
 pub mod traffic;
 

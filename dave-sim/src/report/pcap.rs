@@ -5,10 +5,12 @@
 //! the virtual network has no link layer to invent. The UDP checksum is left at zero, which IPv4
 //! allows and Wireshark accepts; the IPv4 header checksum is computed so dissectors do not flag it.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
@@ -36,8 +38,11 @@ pub struct PcapRecorder {
 }
 
 impl PcapRecorder {
-    /// Creates (or truncates) `path` and writes the pcap header.
+    /// Creates (or truncates) `path`, and its folder if missing, and writes the pcap header.
     pub fn create(path: &Path) -> Result<PcapRecorder, ReportError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| ReportError::io(parent, e))?;
+        }
         let file = File::create(path).map_err(|e| ReportError::io(path, e))?;
         let header = PcapHeader {
             version_major: 2,
@@ -97,6 +102,57 @@ impl PcapRecorder {
             .into_writer()
             .flush()
             .map_err(|e| ReportError::io(&path, e))
+    }
+}
+
+/// A [`PcapRecorder`] shared between the simulator's delivery hook (a `'static` callback that
+/// cannot return errors) and the caller who finishes the file after the run.
+///
+/// The first write error stops recording and is returned by [`SharedRecorder::finish`], so a
+/// full disk is reported instead of leaving a silently truncated capture.
+pub struct SharedRecorder(Rc<RefCell<RecorderState>>);
+
+struct RecorderState {
+    recorder: Option<PcapRecorder>,
+    error: Option<ReportError>,
+}
+
+impl SharedRecorder {
+    /// Creates the pcap file.
+    pub fn create(path: &Path) -> Result<SharedRecorder, ReportError> {
+        Ok(SharedRecorder(Rc::new(RefCell::new(RecorderState {
+            recorder: Some(PcapRecorder::create(path)?),
+            error: None,
+        }))))
+    }
+
+    /// A callback recording each datagram `(virtual time since start, from, to, payload)`.
+    pub fn tap(&self) -> impl FnMut(Duration, SocketAddr, SocketAddr, &[u8]) + 'static {
+        let state = Rc::clone(&self.0);
+        move |at, from, to, payload| {
+            let mut state = state.borrow_mut();
+            let RecorderState { recorder, error } = &mut *state;
+            let result = match recorder.as_mut() {
+                Some(r) => r.record(at, from, to, payload),
+                None => return,
+            };
+            if let Err(e) = result {
+                *error = Some(e);
+                *recorder = None;
+            }
+        }
+    }
+
+    /// Flushes the file, or returns the first error met while recording.
+    pub fn finish(self) -> Result<(), ReportError> {
+        let mut state = self.0.borrow_mut();
+        if let Some(e) = state.error.take() {
+            return Err(e);
+        }
+        match state.recorder.take() {
+            Some(r) => r.finish(),
+            None => Ok(()),
+        }
     }
 }
 

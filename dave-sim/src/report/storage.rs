@@ -15,8 +15,10 @@ use super::theory;
 pub struct StorageData {
     /// Honest nodes in the network (denominator of "per node").
     pub nodes: u64,
-    /// XOR distance between holder and record for every record every honest node holds.
-    pub held_distances: Vec<u64>,
+    /// XOR distance between holder and record for every record every honest node holds at the
+    /// end of the run; `None` when the run does not record holdings (not the same as holding
+    /// nothing, and the report says which).
+    pub held_distances: Option<Vec<u64>>,
     /// REPLICAS of the run's config, to mark where replication should put records.
     pub replicas: Option<u64>,
 }
@@ -27,12 +29,12 @@ fn bit_length(distance: u64) -> usize {
 }
 
 /// Records per node in each distance class `0..=64`.
-pub fn per_node_by_bits(data: &StorageData) -> [f64; 65] {
+pub fn per_node_by_bits(held: &[u64], nodes: u64) -> [f64; 65] {
     let mut counts = [0u64; 65];
-    for d in &data.held_distances {
+    for d in held {
         counts[bit_length(*d)] += 1;
     }
-    let nodes = data.nodes.max(1) as f64;
+    let nodes = nodes.max(1) as f64;
     counts.map(|c| c as f64 / nodes)
 }
 
@@ -43,13 +45,19 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &StorageData) -> Resul
         &meta.footer(),
         "Records held per node by XOR distance",
         |root| {
-            if data.held_distances.is_empty() {
+            let Some(held) = &data.held_distances else {
+                return chart::no_data_note(
+                    root,
+                    "this run does not record where records are held",
+                );
+            };
+            if held.is_empty() {
                 return chart::no_data_note(
                     root,
                     "no honest node held a record at the end of this run",
                 );
             }
-            let per_node = per_node_by_bits(data);
+            let per_node = per_node_by_bits(held, data.nodes);
             let used: Vec<usize> = (0..per_node.len()).filter(|b| per_node[*b] > 0.0).collect();
             let expected = data
                 .replicas
@@ -78,7 +86,7 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &StorageData) -> Resul
                 }))?
                 .label(format!(
                     "measured: {} holdings over {} nodes",
-                    data.held_distances.len(),
+                    held.len(),
                     data.nodes
                 ))
                 .legend(chart::bar_glyph(bar));
@@ -99,24 +107,24 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &StorageData) -> Resul
 
 /// One sentence: mean holdings and how many sit within the replication radius.
 pub(crate) fn sentence(data: &StorageData) -> String {
-    if data.held_distances.is_empty() {
+    let Some(held) = &data.held_distances else {
+        return "This run does not record where records are held, so there is no storage chart."
+            .to_owned();
+    };
+    if held.is_empty() {
         return "No honest node held a record at the end of the run.".to_owned();
     }
-    let per_node = data.held_distances.len() as f64 / data.nodes.max(1) as f64;
+    let per_node = held.len() as f64 / data.nodes.max(1) as f64;
     let mut s = format!("Honest nodes held {per_node:.1} records each on average");
     if let Some(e) = data
         .replicas
         .and_then(|r| theory::replica_distance_bits(data.nodes, r))
     {
         let radius = e.ceil() as usize;
-        let near = data
-            .held_distances
-            .iter()
-            .filter(|d| bit_length(**d) <= radius)
-            .count();
+        let near = held.iter().filter(|d| bit_length(**d) <= radius).count();
         s += &format!(
             ", {:.1} % of them within 2^{radius}, where the closest replicas should be",
-            near as f64 * 100.0 / data.held_distances.len() as f64
+            near as f64 * 100.0 / held.len() as f64
         );
     }
     s + "."
@@ -130,10 +138,10 @@ mod tests {
     fn distances_fall_in_bit_length_classes() {
         let data = StorageData {
             nodes: 2,
-            held_distances: vec![0, 1, 2, 3, u64::MAX],
+            held_distances: Some(vec![0, 1, 2, 3, u64::MAX]),
             replicas: None,
         };
-        let per_node = per_node_by_bits(&data);
+        let per_node = per_node_by_bits(&[0, 1, 2, 3, u64::MAX], 2);
         assert_eq!(per_node[0], 0.5);
         assert_eq!(per_node[1], 0.5);
         assert_eq!(per_node[2], 1.0);

@@ -286,6 +286,18 @@ pub struct RunResult {
     pub metrics: Metrics,
 }
 
+/// What a runner is asked to run: a grid point (index, and the scenario with its values set)
+/// and a seed.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepRun<'a> {
+    /// Index of the grid point ([`SweepPlan::point_values`] gives its values).
+    pub point: usize,
+    /// The scenario JSON with the point's values set.
+    pub scenario: &'a Value,
+    /// The seed.
+    pub seed: u64,
+}
+
 /// Runs the runs of `shard` on `jobs` threads (all cores if `None`). `runner` runs one scenario
 /// with one seed and returns its metrics, or an error message.
 ///
@@ -298,7 +310,7 @@ pub fn run_shard<F>(
     runner: F,
 ) -> Result<Vec<RunResult>, ReportError>
 where
-    F: Fn(&Value, u64) -> Result<Metrics, String> + Sync,
+    F: Fn(SweepRun<'_>) -> Result<Metrics, String> + Sync,
 {
     let keys = plan.shard_runs(shard);
     let scenarios = (0..plan.points())
@@ -314,12 +326,15 @@ where
     let results: Vec<Result<RunResult, ReportError>> = pool.install(|| {
         keys.into_par_iter()
             .map(|key| {
-                let mut metrics = runner(&scenarios[key.point], key.seed).map_err(|message| {
-                    ReportError::Run {
-                        point: describe_point(plan, key.point),
-                        seed: key.seed,
-                        message,
-                    }
+                let run = SweepRun {
+                    point: key.point,
+                    scenario: &scenarios[key.point],
+                    seed: key.seed,
+                };
+                let mut metrics = runner(run).map_err(|message| ReportError::Run {
+                    point: describe_point(plan, key.point),
+                    seed: key.seed,
+                    message,
                 })?;
                 metrics.retain(|name, _| !WALL_CLOCK_METRICS.contains(&name.as_str()));
                 Ok(RunResult { key, metrics })
@@ -402,7 +417,7 @@ pub fn run_sweep<F>(
     runner: F,
 ) -> Result<SweepOutcome, ReportError>
 where
-    F: Fn(&Value, u64) -> Result<Metrics, String> + Sync,
+    F: Fn(SweepRun<'_>) -> Result<Metrics, String> + Sync,
 {
     let results = run_shard(scenario, plan, shard, jobs, runner)?;
     write_folder(out, &Manifest::new(scenario, plan, shard), &results)
@@ -912,16 +927,16 @@ mod tests {
     fn wall_clock_metrics_are_dropped_and_errors_name_the_run() {
         let p = plan();
         let s = serde_json::json!({"name": "t"});
-        let results = run_shard(&s, &p, Shard::WHOLE, Some(2), |_, seed| {
+        let results = run_shard(&s, &p, Shard::WHOLE, Some(2), |run| {
             Ok(Metrics::from([
                 ("wall_s".into(), 1.0),
-                ("m".into(), seed as f64),
+                ("m".into(), run.seed as f64),
             ]))
         })
         .unwrap();
         assert!(results.iter().all(|r| !r.metrics.contains_key("wall_s")));
-        let err = run_shard(&s, &p, Shard::WHOLE, Some(2), |sc, seed| {
-            if sc["c"] == "y" && seed == 6 {
+        let err = run_shard(&s, &p, Shard::WHOLE, Some(2), |run| {
+            if run.scenario["c"] == "y" && run.seed == 6 {
                 Err("boom".into())
             } else {
                 Ok(Metrics::new())

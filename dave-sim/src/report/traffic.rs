@@ -99,16 +99,16 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Resul
                 ))?;
             }
         }
-        let entries: Vec<(RGBColor, String)> = data
+        let entries: Vec<(RGBColor, String, String)> = data
             .ops
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 (
                     chart::colour(i),
+                    s.op.clone(),
                     format!(
-                        "{}: {} dg/s, {} B/s",
-                        s.op,
+                        "{} datagrams/s, {} B/s",
                         chart::tick(run_mean(s, |p| p.datagrams_per_node_s)),
                         chart::tick(run_mean(s, |p| p.bytes_per_node_s))
                     ),

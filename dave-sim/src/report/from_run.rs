@@ -1,0 +1,259 @@
+//! Adapter from a simulator run ([`RunOutput`]) to the report's plain input ([`ReportInput`]).
+//!
+//! This is the only file of `report/` that knows the simulator's types, so the charts stay
+//! testable with synthetic data and the simulator can evolve its output with one place to follow.
+//!
+//! Decisions where the run's data is coarser than a chart would like:
+//! - Reliability: `peers.csv` keeps, per sampled node, the mean score it holds of its peers; the
+//!   band is over those per-node means. This version of the simulator has no adversaries, so
+//!   every sampled peer counts as honest and the adversarial series is empty.
+//! - Traffic bytes by op over time: the run counts bytes per op only in total, so each op's
+//!   bytes per second is its datagram rate times its mean datagram size over the run.
+//! - Propagation: a record's curve is the share of its `REPLICAS` target holding it, from the
+//!   delays of its first `REPLICAS` store events; records written too close to the end for the
+//!   collector's propagation window are left out rather than counted as failures.
+//! - Storage by XOR distance needs each holding's distance, which the run does not record yet;
+//!   the chart then says so.
+
+use std::collections::BTreeMap;
+
+use dave_core::config::Config;
+
+use super::{
+    ChartMeta, EclipseData, ExpectationRow, HopModel, LookupData, LookupRow, OpSeries,
+    PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput, StorageData, TrafficData,
+    TrafficPoint,
+};
+use crate::metrics::collector::PROPAGATION_WINDOW_US;
+use crate::network::OPS;
+use crate::sim::RunOutput;
+
+/// Builds the report input of a finished run. `reproduce_command` is the shell command that
+/// repeats it (the CLI knows the file name and flags; the output does not).
+pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInput {
+    let summary = &output.summary;
+    let scenario = &summary.scenario_config;
+    let defaults = Config::default();
+    let config = &scenario.nodes.config;
+    let nodes = u64::from(scenario.nodes.count);
+    let replicas = config.replicas.map_or(defaults.replicas as u64, u64::from);
+    let k = config.k.map_or(defaults.k as u64, u64::from);
+    let duration_s = scenario.duration.as_micros() as f64 / 1e6;
+    ReportInput {
+        meta: ChartMeta {
+            scenario: summary.scenario.clone(),
+            seed: summary.seed,
+        },
+        propagation: propagation(output, replicas.min(nodes.max(1)), duration_s),
+        lookups: LookupData {
+            rows: output
+                .lookups
+                .iter()
+                .filter(|l| l.kind == "get")
+                .map(|l| LookupRow {
+                    issued_at_s: l.time_s,
+                    success: l.success,
+                    latency_ms: l.latency_ms,
+                    hops: l.hops,
+                })
+                .collect(),
+            duration_s,
+            hop_model: Some(HopModel { nodes, k }),
+        },
+        reliability: ReliabilityData {
+            snapshots: reliability(output),
+            reliability_min: Some(
+                config
+                    .reliability_min
+                    .map_or(defaults.reliability_min, |p| p.0),
+            ),
+            detection: None,
+        },
+        eclipse: EclipseData::default(),
+        traffic: traffic(output),
+        storage: StorageData {
+            nodes,
+            held_distances: None,
+            replicas: Some(replicas),
+        },
+        expectations: summary
+            .expectations
+            .iter()
+            .map(|e| ExpectationRow {
+                metric: e.metric.clone(),
+                bound: e.bound.clone(),
+                measured: e.measured.is_finite().then_some(e.measured),
+                passed: e.pass,
+            })
+            .collect(),
+        reproduce_command,
+    }
+}
+
+/// Per-record curves from `records.csv` data.
+fn propagation(output: &RunOutput, target: u64, duration_s: f64) -> PropagationData {
+    let window_s = PROPAGATION_WINDOW_US as f64 / 1e6;
+    let records = output
+        .records
+        .iter()
+        .filter(|r| r.written_s + window_s <= duration_s)
+        .map(|r| {
+            let mut delays: Vec<f64> = r
+                .replica_delays_ms
+                .split(';')
+                .filter_map(|d| d.trim().parse::<f64>().ok())
+                .filter(|d| d.is_finite())
+                .collect();
+            delays.sort_by(f64::total_cmp);
+            delays
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d / 1000.0, ((i + 1) as f64 / target as f64).min(1.0)))
+                .collect()
+        })
+        .collect();
+    PropagationData {
+        records,
+        gossip: None,
+    }
+}
+
+/// Per sample time, the mean score each sampled live node holds of its peers.
+fn reliability(output: &RunOutput) -> Vec<ReliabilitySnapshot> {
+    let mut by_time: BTreeMap<u64, ReliabilitySnapshot> = BTreeMap::new();
+    for row in output.peers.iter().filter(|p| p.up) {
+        // Sample times are exact multiples of `sample_every`; keying by microseconds groups them
+        // without comparing floats.
+        let key = (row.time_s * 1e6).round() as u64;
+        let snapshot = by_time.entry(key).or_insert_with(|| ReliabilitySnapshot {
+            t_s: row.time_s,
+            ..ReliabilitySnapshot::default()
+        });
+        if row.reliability_mean.is_finite() {
+            snapshot.of_honest.push(row.reliability_mean);
+        }
+    }
+    by_time.into_values().collect()
+}
+
+/// Rates per node per second by op, from the cumulative counters of consecutive samples.
+fn traffic(output: &RunOutput) -> TrafficData {
+    let summary = &output.summary;
+    let mut ops: Vec<OpSeries> = OPS
+        .iter()
+        .map(|op| OpSeries {
+            op: op.to_uppercase(),
+            points: Vec::new(),
+        })
+        .collect();
+    let bytes_per_datagram: Vec<f64> = OPS
+        .iter()
+        .map(|op| {
+            summary.traffic.get(*op).map_or(0.0, |t| {
+                if t.datagrams == 0 {
+                    0.0
+                } else {
+                    t.bytes as f64 / t.datagrams as f64
+                }
+            })
+        })
+        .collect();
+    let parse = |s: &str| -> Vec<u64> {
+        s.split(';')
+            .map(|v| v.trim().parse().unwrap_or(0))
+            .collect()
+    };
+    let mut previous: Option<(f64, Vec<u64>)> = None;
+    for sample in output.samples.iter().filter(|s| s.class == "honest") {
+        let counts = parse(&sample.datagrams_by_op);
+        if let Some((t0, before)) = &previous {
+            let dt = sample.time_s - t0;
+            let nodes = f64::from(sample.nodes_up.max(1));
+            if dt > 0.0 {
+                for (i, series) in ops.iter_mut().enumerate() {
+                    let delta = counts
+                        .get(i)
+                        .copied()
+                        .unwrap_or(0)
+                        .saturating_sub(before.get(i).copied().unwrap_or(0));
+                    let rate = delta as f64 / dt / nodes;
+                    series.points.push(TrafficPoint {
+                        t_s: sample.time_s,
+                        datagrams_per_node_s: rate,
+                        bytes_per_node_s: rate * bytes_per_datagram[i],
+                    });
+                }
+            }
+        }
+        previous = Some((sample.time_s, counts));
+    }
+    ops.retain(|s| s.points.iter().any(|p| p.datagrams_per_node_s > 0.0));
+    TrafficData {
+        ops,
+        drops: summary
+            .datagrams_dropped
+            .iter()
+            .map(|(reason, count)| (reason.clone(), *count))
+            .collect(),
+    }
+}
+
+/// The shell command that repeats a run: `dave-sim run FILE --seed S [--set P=V]... --out DIR`,
+/// with arguments quoted for a POSIX shell where needed.
+pub fn reproduce_command(
+    file: &std::path::Path,
+    seed: u64,
+    set: &[String],
+    out: &std::path::Path,
+) -> String {
+    let mut parts = vec![
+        "dave-sim".to_owned(),
+        "run".to_owned(),
+        shell_quote(&file.display().to_string()),
+        "--seed".to_owned(),
+        seed.to_string(),
+    ];
+    for s in set {
+        parts.push("--set".to_owned());
+        parts.push(shell_quote(s));
+    }
+    parts.push("--out".to_owned());
+    parts.push(shell_quote(&out.display().to_string()));
+    parts.join(" ")
+}
+
+/// Quotes `arg` for a POSIX shell unless it consists only of characters that need no quoting.
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reproduce_command_quotes_what_a_shell_would_split() {
+        let cmd = reproduce_command(
+            std::path::Path::new("scenarios/my run.json"),
+            7,
+            &[
+                "network.latency={\"constant\":\"60ms\"}".to_owned(),
+                "nodes.count=50".to_owned(),
+            ],
+            std::path::Path::new("reports/x"),
+        );
+        assert_eq!(
+            cmd,
+            "dave-sim run 'scenarios/my run.json' --seed 7 --set 'network.latency={\"constant\":\"60ms\"}' --set nodes.count=50 --out reports/x"
+        );
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+}
