@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use crate::engine::trace::{Trace, divergence_window};
 use crate::scenario::{self, Override, Scenario, ScenarioError};
 use crate::sim::{self, RunOptions, RunOutput};
-use crate::{bench, results};
+use crate::{bench, report, results};
 
 /// The host type scenarios run with.
 pub type DefaultHost = crate::sim::dave_host::DaveHost;
@@ -43,6 +43,8 @@ pub enum Command {
     Schema,
     /// Measure engine throughput on echo hosts.
     Bench(bench::BenchArgs),
+    /// Run a grid of parameter values × seeds, or merge the shards of one.
+    Sweep(crate::report::sweep_cli::SweepArgs),
 }
 
 /// Arguments of `run`.
@@ -65,9 +67,12 @@ pub struct RunArgs {
     /// Run twice and compare trace hashes; name the first diverging event if they differ.
     #[arg(long)]
     pub check_determinism: bool,
+    /// Also write the delivered traffic to this pcap file (UDP over IPv4, virtual timestamps).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "validate", "schema", "bench", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "validate", "schema", "bench", "sweep", "help"];
 
 /// Parses arguments, treating `dave-sim FILE ...` as `dave-sim run FILE ...`.
 pub fn parse_args(args: impl IntoIterator<Item = String>) -> Cli {
@@ -92,6 +97,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => bench::bench_command(&args),
+        Command::Sweep(args) => crate::report::sweep_cli::sweep_command(&args),
     }
 }
 
@@ -125,8 +131,14 @@ fn validate_command(files: &[PathBuf]) -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
 }
 
-/// Runs a scenario once with an optional progress bar.
-pub fn run_once(s: &Scenario, seed: Option<u64>, trace: Trace, show_progress: bool) -> RunOutput {
+/// Runs a scenario once with an optional progress bar and delivery tap (`--pcap`).
+pub fn run_once(
+    s: &Scenario,
+    seed: Option<u64>,
+    trace: Trace,
+    show_progress: bool,
+    tap: Option<crate::engine::DeliveryTap>,
+) -> RunOutput {
     let bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(s.duration.0 / 1_000_000);
         bar.set_style(
@@ -143,7 +155,7 @@ pub fn run_once(s: &Scenario, seed: Option<u64>, trace: Trace, show_progress: bo
             b.set_message(format!("{rate:.0} events/s"));
         }
     };
-    let output = sim::run::<DefaultHost>(s, RunOptions { seed, trace, progress: Some(&mut progress) });
+    let output = sim::run::<DefaultHost>(s, RunOptions { seed, trace, progress: Some(&mut progress), tap });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -159,9 +171,26 @@ fn run_command(args: &RunArgs) -> ExitCode {
         }
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let output = run_once(&s, args.seed, Trace::default(), show_progress);
+    let pcap = match args.pcap.as_deref().map(report::pcap::SharedRecorder::create).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let tap = pcap.as_ref().map(|p| {
+        let mut record = p.tap();
+        Box::new(move |t: crate::engine::SimTime, from, to, bytes: &[u8]| {
+            record(std::time::Duration::from_micros(t.0), from, to, bytes)
+        }) as crate::engine::DeliveryTap
+    });
+    let output = run_once(&s, args.seed, Trace::default(), show_progress, tap);
+    if let Some(Err(e)) = pcap.map(report::pcap::SharedRecorder::finish) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     if args.check_determinism {
-        let again = run_once(&s, args.seed, Trace::default(), show_progress);
+        let again = run_once(&s, args.seed, Trace::default(), show_progress, None);
         if let Some(report) = compare_runs(&s, args.seed, &output, &again) {
             eprintln!("{report}");
             return ExitCode::from(1);
@@ -173,6 +202,11 @@ fn run_command(args: &RunArgs) -> ExitCode {
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.name));
     if let Err(e) = results::write_all(&output, &out_dir) {
         eprintln!("error: cannot write results: {e}");
+        return ExitCode::from(2);
+    }
+    let reproduce = report::from_run::reproduce_command(&args.file, output.summary.seed, &args.set, &out_dir);
+    if let Err(e) = report::write_report(&report::from_run::report_input(&output, reproduce), &out_dir) {
+        eprintln!("error: cannot write the report: {e}");
         return ExitCode::from(2);
     }
     print_result(&output, &out_dir, args.quiet)
@@ -192,8 +226,8 @@ pub fn compare_runs(s: &Scenario, seed: Option<u64>, a: &RunOutput, b: &RunOutpu
         report.push_str("; traces agree but summaries differ (a metric depends on something outside the trace)");
         return Some(report);
     };
-    let ca = sim::run::<DefaultHost>(s, RunOptions { seed, trace: Trace::capturing(lo, hi), progress: None });
-    let cb = sim::run::<DefaultHost>(s, RunOptions { seed, trace: Trace::capturing(lo, hi), progress: None });
+    let ca = sim::run::<DefaultHost>(s, RunOptions { seed, trace: Trace::capturing(lo, hi), ..RunOptions::default() });
+    let cb = sim::run::<DefaultHost>(s, RunOptions { seed, trace: Trace::capturing(lo, hi), ..RunOptions::default() });
     let lines = |o: &RunOutput| o.trace.capture().map(|c| c.lines.clone()).unwrap_or_default();
     let (la, lb) = (lines(&ca), lines(&cb));
     let first = (0..la.len().max(lb.len())).find(|&i| la.get(i) != lb.get(i));

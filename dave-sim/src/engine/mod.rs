@@ -69,6 +69,10 @@ struct Slot<H> {
     timer_at: Option<u64>,
 }
 
+/// Observer of every delivered datagram `(virtual time, from, to, bytes)`, in delivery order:
+/// the hook `--pcap` records traffic through.
+pub type DeliveryTap = Box<dyn FnMut(SimTime, SocketAddr, SocketAddr, &[u8])>;
+
 /// A node event with the virtual time and node index it came from.
 pub struct Emitted<E> {
     /// Virtual time.
@@ -93,6 +97,7 @@ pub struct Engine<H: SimHost, A> {
     emitted: Vec<Emitted<H::Event>>,
     processed: u64,
     text: String,
+    tap: Option<DeliveryTap>,
 }
 
 impl<H: SimHost, A> Engine<H, A> {
@@ -116,7 +121,13 @@ impl<H: SimHost, A> Engine<H, A> {
             emitted: Vec::new(),
             processed: 0,
             text: String::new(),
+            tap: None,
         }
+    }
+
+    /// Calls `tap` for every datagram delivered from now on.
+    pub fn set_delivery_tap(&mut self, tap: DeliveryTap) {
+        self.tap = Some(tap);
     }
 
     /// Current virtual time.
@@ -267,6 +278,9 @@ impl<H: SimHost, A> Engine<H, A> {
         self.trace.record(TraceKind::Datagram, now, &header, bytes, || {
             format!("t={} datagram {from} -> {to_addr} len={len} op={:?}", SimTime(now), bytes.first())
         });
+        if let Some(tap) = self.tap.as_mut() {
+            tap(SimTime(now), from, to_addr, bytes);
+        }
         host.handle_datagram(SimTime(slot.clock.local(now)), from, bytes);
         self.stats.delivered += 1;
         self.stats.bytes_delivered += u64::from(len);

@@ -21,7 +21,7 @@ use rand_distr::{Distribution, Exp, Weibull, Zipf};
 use crate::crypto_memo::MemoCrypto;
 use crate::engine::rng::{seed_bytes, stream};
 use crate::engine::trace::Trace;
-use crate::engine::{Emitted, Engine, SimTime};
+use crate::engine::{DeliveryTap, Emitted, Engine, SimTime};
 use crate::metrics::collector::{Collector, PROPAGATION_WINDOW_US, PeerRow, SampleRow};
 use crate::metrics::stats::{mean, quantile};
 use crate::network::clock::Clock;
@@ -43,11 +43,13 @@ pub struct RunOptions<'a> {
     pub trace: Trace,
     /// Called at each sample with virtual time and events processed.
     pub progress: Option<&'a mut dyn FnMut(SimTime, u64)>,
+    /// Called for every delivered datagram (e.g. the `--pcap` writer).
+    pub tap: Option<DeliveryTap>,
 }
 
 impl Default for RunOptions<'_> {
     fn default() -> Self {
-        RunOptions { seed: None, trace: Trace::default(), progress: None }
+        RunOptions { seed: None, trace: Trace::default(), progress: None, tap: None }
     }
 }
 
@@ -116,7 +118,10 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
     let addrs = addr::plan(n, n24, n16);
     let clocks = make_clocks(scenario, seed);
     let network = Network::new(&scenario.network, n as usize, seed);
-    let engine = Engine::new(network, addrs.clone(), clocks, std::mem::take(&mut options.trace));
+    let mut engine = Engine::new(network, addrs.clone(), clocks, std::mem::take(&mut options.trace));
+    if let Some(tap) = options.tap.take() {
+        engine.set_delivery_tap(tap);
+    }
     let edges = make_edges(scenario, seed, &addrs);
     let replicas = scenario.nodes.config.replicas.unwrap_or(DEFAULT_REPLICAS);
     let mut world = World::<H> {
