@@ -198,3 +198,24 @@ fn a_nonsense_duration_is_refused() {
         "nan",
     );
 }
+
+#[test]
+fn a_backup_in_use_by_a_running_node_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let backup = dir.path().join("shared.backup");
+    let first = common::NodeProc::spawn(common::free_addr("127.0.70.1"), &[], &key, Some(&backup));
+    assert!(first.wait_for(std::time::Duration::from_secs(10), |_| true));
+    assert_bad_input(
+        &dave(&[
+            "run",
+            "--listen",
+            "127.0.71.1:0",
+            "--key",
+            key.to_str().unwrap(),
+            "--backup",
+            backup.to_str().unwrap(),
+        ]),
+        "in use",
+    );
+}

@@ -11,6 +11,9 @@
 //! - Compaction writes the live entries to `FILE.compact-tmp`, fsyncs it, renames it over `FILE`
 //!   and fsyncs the directory. A crash before the rename leaves the old file whole (the temp file
 //!   is deleted on the next open); after it, the new file is complete.
+//! - One writer only: the log is `flock`ed while open (the new file is locked before it is
+//!   renamed into place), so a second node pointed at the same file is refused rather than
+//!   interleaving its entries.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
@@ -36,6 +39,13 @@ pub enum LogError {
     /// The file exists but does not start with the backup magic: refuse to touch it.
     #[error("{path} is not a dave backup file (bad magic); refusing to overwrite it")]
     NotABackup {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Another process (or another open in this one) holds the log: two writers would
+    /// interleave their entries.
+    #[error("backup file {path} is in use by another process")]
+    Locked {
         /// The file.
         path: PathBuf,
     },
@@ -96,21 +106,17 @@ impl LogFile {
     /// Opens (or creates) the log at `path`, calling `visit` for every valid entry in file order.
     ///
     /// A damaged tail is copied aside, reported and cut off before this returns (see the module
-    /// docs). A stale compaction temp file is removed.
+    /// docs). A stale compaction temp file is removed. The log stays locked against other
+    /// openers (see [`LogError::Locked`]) until it is dropped.
     pub fn open(path: &Path, mut visit: impl FnMut(EntryKind, &[u8])) -> Result<Opened, LogError> {
         let path = path.to_path_buf();
         let io_err = |op: &'static str| {
             let path = path.clone();
             move |source| LogError::Io { path, op, source }
         };
+        let file = open_locked(&path)?;
+        // Only now, holding the lock, is a compaction temp file certainly nobody's work.
         remove_stale_temp(&path).map_err(io_err("remove stale compaction file"))?;
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(io_err("open"))?;
         let file_len = file.metadata().map_err(io_err("stat"))?.len();
         let mut reader = io::BufReader::with_capacity(1 << 16, &file);
 
@@ -255,6 +261,12 @@ impl LogFile {
                 return Err(self.io_error("open compacted file", source));
             }
         };
+        // Lock the new file before it takes the log's name, so there is no moment when the name
+        // points at an unlocked log.
+        if let Err(source) = try_lock(&file) {
+            let _ = fs::remove_file(&temp);
+            return Err(self.io_error("lock compacted file", source));
+        }
         if let Err(source) = fs::rename(&temp, &self.path) {
             let _ = fs::remove_file(&temp);
             return Err(self.io_error("rename compacted file", source));
@@ -312,6 +324,61 @@ pub fn write_compacted<'a>(
         .map_err(|e| io_err("write")(e.into_error()))?;
     file.sync_all().map_err(io_err("fsync"))?;
     Ok(len)
+}
+
+/// Opens (creating if needed) and exclusively locks the log at `path`.
+///
+/// The lock is `flock(2)`, advisory and released by the kernel when the process dies, so a
+/// crashed node never leaves a stale lock behind. Compaction replaces the file under the same
+/// name; an opener that locked the old inode just as it was replaced sees that the name now
+/// points elsewhere and tries again.
+fn open_locked(path: &Path) -> Result<File, LogError> {
+    use std::os::unix::fs::MetadataExt;
+    let io_err = |op: &'static str| {
+        move |source| LogError::Io {
+            path: path.to_path_buf(),
+            op,
+            source,
+        }
+    };
+    loop {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io_err("open"))?;
+        match try_lock(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                return Err(LogError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(io_err("lock")(e)),
+        }
+        let held = file.metadata().map_err(io_err("stat"))?;
+        match fs::metadata(path) {
+            Ok(named) if named.dev() == held.dev() && named.ino() == held.ino() => return Ok(file),
+            // Replaced (or removed) between our open and our lock: start over.
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_err("stat")(e)),
+        }
+    }
+}
+
+/// Takes an exclusive `flock` on `file` without waiting.
+fn try_lock(file: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor we own for the duration of the call.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The compaction temp file for the log at `path`.

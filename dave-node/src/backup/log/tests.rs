@@ -309,3 +309,16 @@ fn a_failed_compaction_leaves_the_log_appendable_and_whole() {
     expected.push((EntryKind::Persist, b"after".to_vec()));
     assert_eq!(seen, expected);
 }
+
+#[test]
+fn a_second_opener_is_refused_until_the_first_lets_go_even_across_compaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backup");
+    let (mut log, _, _) = open_collect(&path).unwrap();
+    assert!(matches!(open_collect(&path), Err(LogError::Locked { .. })));
+    log.rewrite([(EntryKind::Persist, &b"x"[..])]).unwrap();
+    assert!(matches!(open_collect(&path), Err(LogError::Locked { .. })));
+    drop(log);
+    let (_, seen, _) = open_collect(&path).unwrap();
+    assert_eq!(seen, vec![(EntryKind::Persist, b"x".to_vec())]);
+}
