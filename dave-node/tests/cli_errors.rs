@@ -219,3 +219,26 @@ fn a_backup_in_use_by_a_running_node_is_refused() {
         "in use",
     );
 }
+
+#[test]
+fn a_silent_edge_means_not_found_after_the_timeout_not_a_hang() {
+    // A bound socket that never answers stands in for a dead edge.
+    let silent = UdpSocket::bind("127.0.72.1:0").unwrap();
+    let edge = silent.local_addr().unwrap().to_string();
+    let pubkey = "00".repeat(32);
+    let mut args = vec![
+        "get",
+        "--edge",
+        &edge,
+        "--timeout",
+        "0.5",
+        "--listen",
+        "127.0.73.1:0",
+    ];
+    args.extend(FAST);
+    args.extend([pubkey.as_str(), "key"]);
+    let out = dave(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no answer from edge"), "{stderr}");
+}
