@@ -22,6 +22,8 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 /// Runs a node as `args` says until a termination signal, then flushes the backup and returns.
 pub fn run(args: &RunArgs) -> Result<(), AppError> {
+    // First, so that a signal during a long restore still ends in an orderly shutdown.
+    let shutdown = register_shutdown()?;
     let key = keyfile::read(&args.key)?;
     if keyfile::readable_by_others(&args.key) {
         warn!(file = %args.key.display(), "key file is readable by other users (chmod 600 it)");
@@ -55,7 +57,6 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
         None => None,
     };
-    let shutdown = register_shutdown()?;
     let mut driver = Driver::new(node, socket, clock);
     info!(
         listen = %args.listen,
@@ -64,12 +65,35 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         "node started"
     );
 
-    let status_every = args.status_every;
+    let outcome = serve(
+        &mut driver,
+        persister.as_mut(),
+        &shutdown,
+        args.status_every,
+    );
+    info!("shutting down");
+    // Flush the backup even when the loop failed: what the store accepted must be durable.
+    if let Some(p) = persister {
+        p.close(driver.node()).map_err(AppError::Backup)?;
+    }
+    status::log_status(driver.node(), driver.traffic());
+    outcome?;
+    info!("stopped");
+    Ok(())
+}
+
+/// The main loop: turns of the driver, backup upkeep and status lines until `shutdown`.
+fn serve(
+    driver: &mut Driver,
+    mut persister: Option<&mut Persister>,
+    shutdown: &AtomicBool,
+    status_every: Duration,
+) -> Result<(), AppError> {
     let mut next_status = Instant::now() + status_every;
     while !shutdown.load(Ordering::Relaxed) {
         let now = Instant::now();
         let mut wait = SIGNAL_CHECK.min(next_status.saturating_duration_since(now));
-        if let Some(deadline) = persister.as_ref().and_then(Persister::deadline) {
+        if let Some(deadline) = persister.as_ref().and_then(|p| p.deadline()) {
             wait = wait.min(deadline.saturating_duration_since(now));
         }
         let mut on_event = |event: dave_core::event::Event| {
@@ -88,12 +112,6 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
             next_status = now + status_every;
         }
     }
-    info!("shutting down");
-    if let Some(p) = persister {
-        p.close(driver.node()).map_err(AppError::Backup)?;
-    }
-    status::log_status(driver.node(), driver.traffic());
-    info!("stopped");
     Ok(())
 }
 
