@@ -140,10 +140,8 @@ pub fn check_header(bytes: &[u8]) -> HeaderCheck {
     }
 }
 
-/// Appends one framed entry to `out`.
-///
-/// # Panics
-/// Never for bodies up to `MAX_PAYLOAD - 1` bytes; callers check [`fits`] first.
+/// Appends one framed entry to `out`. Callers check [`fits`] first: an oversized body would be
+/// framed with a length the decoder refuses (a debug build asserts).
 pub fn encode_entry(kind: EntryKind, body: &[u8], out: &mut Vec<u8>) {
     debug_assert!(fits(body), "entry body too large");
     let len = u32::try_from(body.len() + 1).unwrap_or(u32::MAX);

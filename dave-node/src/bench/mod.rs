@@ -5,6 +5,13 @@
 //! with records through `Node::restore`; the load generator ([`load`]) keeps a window of GETs in
 //! flight from another thread. The node's CPU time is the thread's own (`getrusage(RUSAGE_THREAD)`),
 //! so the load generator's work is not charged to it. Speed is reported, never asserted.
+//!
+//! Measured 2026-11-25 (release build, 1000 records of 100-byte values, loopback, on a shared
+//! 2-core VM with a load average of 3–5 from other builds): 36 000–51 000 GETs answered per
+//! second with 64 GETs in flight, the node thread 25–45 % busy (the load generator, not the node,
+//! is the bottleneck on 2 cores); 7–9 µs of node CPU per GET, of which ~1.5 µs user time (decode,
+//! store lookup, encode) and ~5.5 µs kernel time (poll, recvfrom, sendto). Batching syscalls
+//! (recvmmsg/sendmmsg) is where a faster driver would start.
 
 pub mod load;
 
