@@ -16,6 +16,7 @@ pub mod reliability;
 pub mod stats;
 pub mod storage;
 pub mod sweep;
+mod sweep_chart;
 pub mod sweep_cli;
 pub mod theory;
 pub mod traffic;
