@@ -425,3 +425,64 @@ fn records_expire_and_are_forgotten() {
     assert!(solo.events.contains(&Event::Forget(id)));
     assert_eq!(solo.node.stored_bytes(), 0);
 }
+
+/// Fake peers whose NodeIds all fall in bucket 63 of the Solo node.
+fn same_bucket_peers(n: usize) -> Vec<FakePeer> {
+    let own = harness::key(200, 0).verifying_key().to_bytes();
+    let own_id = dave_core::id::NodeId::from_public_key(&own);
+    (0..)
+        .map(|i| FakePeer::new(key(128, i), SocketAddr::from(([21, 0, i as u8, 1], 3000))))
+        .filter(|p| {
+            own_id.bucket_index(dave_core::id::NodeId::from_public_key(&p.public_key())) == Some(63)
+        })
+        .take(n)
+        .collect()
+}
+
+#[test]
+fn a_full_bucket_tests_its_incumbent_before_evicting_it() {
+    let cfg = Config {
+        k: 1,
+        ..test_config()
+    };
+    let peers = same_bucket_peers(3);
+    let (incumbent, patient, usurper) = (&peers[0], &peers[1], &peers[2]);
+    let mut solo = Solo::new(cfg, vec![]);
+    join(&mut solo, &[incumbent]);
+    // A newcomer for the full bucket: the incumbent is pinged, answers, and stays.
+    solo.sent.clear();
+    let ping = encode(&Message::Ping {
+        kind: PingKind::Auth,
+        nonce: [1; 32],
+        pad_to: 160,
+    });
+    solo.deliver(patient.addr, &ping);
+    answer_pings(&mut solo, &[patient, incumbent]);
+    for _ in 0..4 {
+        solo.advance(Duration::from_secs(4));
+        answer_pings(&mut solo, &[patient, incumbent]);
+    }
+    assert!(
+        solo.events
+            .iter()
+            .all(|e| !matches!(e, Event::PeerEvicted { .. }))
+    );
+    assert_eq!(state_of(&solo, incumbent.addr), Some(PeerState::Active));
+    assert_eq!(
+        state_of(&solo, patient.addr),
+        None,
+        "a live incumbent is not displaced"
+    );
+    // Another newcomer while the incumbent falls silent: after DEACTIVATE_AFTER it is evicted.
+    solo.deliver(usurper.addr, &ping);
+    answer_pings(&mut solo, &[usurper]);
+    solo.take_sent_to(incumbent.addr);
+    solo.advance(Duration::from_secs(16));
+    assert!(
+        solo.events
+            .iter()
+            .any(|e| matches!(e, Event::PeerEvicted { addr, .. } if *addr == incumbent.addr))
+    );
+    assert_eq!(state_of(&solo, incumbent.addr), None);
+    assert!(state_of(&solo, usurper.addr).is_some());
+}

@@ -20,6 +20,9 @@ pub struct Transmit {
     pub len: usize,
 }
 
+/// Arena capacity kept after the queue drains (a dozen full datagrams, hundreds of pings).
+const ARENA_KEEP: usize = 16 * 1024;
+
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queue: VecDeque<(SocketAddr, usize, usize)>,
@@ -55,10 +58,51 @@ impl Outbox {
             }
             if self.queue.is_empty() {
                 self.arena.clear();
+                // A burst (a re-propagation batch) may have grown the arena to megabytes; do not
+                // keep that for the node's lifetime.
+                if self.arena.capacity() > ARENA_KEEP {
+                    self.arena.shrink_to(ARENA_KEEP);
+                    self.queue.shrink_to(ARENA_KEEP / MAX_DATAGRAM);
+                }
             }
             if fits {
                 return Some(Transmit { to, len });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::PingKind;
+
+    #[test]
+    fn queues_in_order_copies_out_and_releases_bursts() {
+        let mut out = Outbox::default();
+        let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        let ping = Message::Ping {
+            kind: PingKind::Live,
+            nonce: [1; 32],
+            pad_to: 160,
+        };
+        for _ in 0..100 {
+            assert_eq!(out.push(a, &ping), Ok(160));
+        }
+        let mut small = [0u8; 10];
+        assert_eq!(
+            out.pop(&mut small),
+            None,
+            "a too-small buffer skips, never truncates"
+        );
+        assert!(out.queue.is_empty());
+        assert!(out.arena.capacity() <= ARENA_KEEP);
+        out.push(a, &Message::GetMyAddrPort).unwrap();
+        out.push(a, &ping).unwrap();
+        let mut buf = [0u8; MAX_DATAGRAM];
+        assert_eq!(out.pop(&mut buf), Some(Transmit { to: a, len: 1 }));
+        assert_eq!(buf[0], 5);
+        assert_eq!(out.pop(&mut buf), Some(Transmit { to: a, len: 160 }));
+        assert_eq!(out.pop(&mut buf), None);
     }
 }
