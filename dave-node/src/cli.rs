@@ -51,8 +51,9 @@ pub struct ProtocolArgs {
     /// Proof-of-work bits a record must carry to be accepted (MIN_WORK, PROTOCOL.md §11).
     #[arg(long, default_value_t = 16)]
     pub min_work: u32,
-    /// Divide every protocol interval (pings, activation, challenges, lookups, republish) by this
-    /// factor: for tests and experiments on one machine. 1 is the specification.
+    /// Divide the periodic protocol intervals (pings, activation, deactivation, drop, address
+    /// discovery, republish, challenges) by this factor, for tests and experiments on one
+    /// machine; lookup and query timeouts stay as specified. 1 is the specification.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub time_scale: u32,
 }
