@@ -82,6 +82,11 @@ impl AmpLedger {
         entry.last = now;
     }
 
+    /// Stops tracking an address (it is a table peer with its own round-trip mark).
+    pub(crate) fn forget(&mut self, addr: &SocketAddr) {
+        self.entries.remove(addr);
+    }
+
     /// Whether the address passed a round trip.
     pub(crate) fn has_round_trip(&self, addr: &SocketAddr) -> bool {
         self.entries.get(addr).is_some_and(|e| e.round_trip)

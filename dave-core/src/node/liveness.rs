@@ -190,7 +190,6 @@ impl Node {
             }
         }
 
-        self.amp.mark_round_trip(from, now);
         match pinged {
             Pinged::Peer(idx) => self.peer_answered(idx, pong, rtt),
             Pinged::Candidate => {
@@ -200,6 +199,16 @@ impl Node {
                     self.admit(peer);
                 }
             }
+        }
+        // A table peer carries its own round-trip mark; anyone else keeps it in the ledger.
+        if self
+            .peers
+            .peer_at(&from)
+            .is_some_and(|p| p.has_round_trip())
+        {
+            self.amp.forget(&from);
+        } else {
+            self.amp.mark_round_trip(from, now);
         }
         if let Some(auth) = &pong.auth {
             let id = crate::id::NodeId::from_public_key(&auth.pubkey);

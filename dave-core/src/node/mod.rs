@@ -51,6 +51,9 @@ use outbox::Outbox;
 pub use outbox::Transmit;
 pub use storage::RestoreReport;
 
+/// Event queue capacity kept once drained.
+const EVENTS_KEPT: usize = 16;
+
 /// One Dave node.
 pub struct Node {
     config: Config,
@@ -261,7 +264,13 @@ impl Node {
 
     /// The next event. Call until it returns `None` after every input.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        // A burst (a join, a sweep) may have grown the queue; thousands of simulated nodes
+        // should not each keep that capacity.
+        if event.is_none() && self.events.capacity() > EVENTS_KEPT {
+            self.events.shrink_to(EVENTS_KEPT);
+        }
+        event
     }
 
     // ----- introspection ------------------------------------------------------------------

@@ -20,8 +20,8 @@ pub struct Transmit {
     pub len: usize,
 }
 
-/// Arena capacity kept after the queue drains (a dozen full datagrams, hundreds of pings).
-const ARENA_KEEP: usize = 16 * 1024;
+/// Arena capacity kept after the queue drains (a few full datagrams, a hundred pings).
+const ARENA_KEEP: usize = 4 * 1024;
 
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
