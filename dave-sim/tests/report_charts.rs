@@ -228,6 +228,12 @@ fn every_chart_renders_from_a_small_run() {
     );
     assert!(md.contains("1 of 2 expectations held — the run FAILED"));
     assert!(md.contains("| mean lookup hops |"));
+    let theory: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("theory.json")).unwrap()).unwrap();
+    let hops = &theory[0];
+    assert_eq!(hops["quantity"], "mean lookup hops");
+    let predicted = hops["predicted"].as_f64().unwrap();
+    assert!((predicted - 200f64.log2() / 4.0).abs() < 1e-12, "{theory}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub struct ExpectationRow {
 }
 
 /// A model's prediction next to the simulation's measurement of the same quantity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TheoryRow {
     /// What is compared, with its unit.
     pub quantity: String,

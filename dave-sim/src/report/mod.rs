@@ -128,9 +128,12 @@ pub struct ChartEntry {
 
 /// File name of the markdown report.
 pub const REPORT_MD: &str = "report.md";
+/// File name of the theory-against-measurement table ([`TheoryRow`]s; `null` where the run has
+/// no measurement), for scripts that compare many runs with the models.
+pub const THEORY_JSON: &str = "theory.json";
 
-/// Renders every chart and `report.md` into `dir` (created if missing) and returns the paths
-/// written, charts first.
+/// Renders every chart, `theory.json` and `report.md` into `dir` (created if missing) and
+/// returns the paths written, charts first.
 pub fn write_report(input: &ReportInput, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|e| ReportError::io(dir, e))?;
     let meta = &input.meta;
@@ -211,6 +214,15 @@ pub fn write_report(input: &ReportInput, dir: &Path) -> Result<Vec<PathBuf>, Rep
         storage::sentence(&input.storage),
         &|p| storage::render(p, meta, &input.storage),
     )?;
+    let theory_path = dir.join(THEORY_JSON);
+    let theory = serde_json::to_string_pretty(&markdown::theory_rows(input)).map_err(|e| {
+        ReportError::Io {
+            path: theory_path.clone(),
+            source: e.into(),
+        }
+    })?;
+    std::fs::write(&theory_path, theory + "\n").map_err(|e| ReportError::io(&theory_path, e))?;
+    written.push(theory_path);
     let md_path = dir.join(REPORT_MD);
     let md = markdown::render(input, &entries);
     std::fs::write(&md_path, md).map_err(|e| ReportError::io(&md_path, e))?;
