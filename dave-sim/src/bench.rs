@@ -42,18 +42,27 @@ pub struct BenchResult {
 pub fn run_bench(args: &BenchArgs) -> BenchResult {
     let n = args.nodes.max(2);
     let spec = NetworkSpec {
-        latency: LatencySpec::LogNormal { median: SimDuration::from_millis(40), sigma: crate::scenario::Positive(0.4) },
+        latency: LatencySpec::LogNormal {
+            median: SimDuration::from_millis(40),
+            sigma: crate::scenario::Positive(0.4),
+        },
         jitter: SimDuration::from_millis(5),
         loss: LossSpec::Bernoulli(Probability(0.01)),
         ..NetworkSpec::default()
     };
     let addrs = addr::plan(n, n, n);
     let network = Network::new(&spec, n as usize, 1);
-    let mut engine: Engine<EchoHost, ()> = Engine::new(network, addrs.clone(), Vec::new(), Trace::default());
+    let mut engine: Engine<EchoHost, ()> =
+        Engine::new(network, addrs.clone(), Vec::new(), Trace::default());
     let interval = args.interval_ms.max(1) * 1000;
     for i in 0..n {
-        let peers = (1..=args.peers).map(|k| addrs[((i + k) % n) as usize]).collect();
-        engine.start(i, EchoHost::new(peers, interval, 200, u64::from(i) * interval / u64::from(n)));
+        let peers = (1..=args.peers)
+            .map(|k| addrs[((i + k) % n) as usize])
+            .collect();
+        engine.start(
+            i,
+            EchoHost::new(peers, interval, 200, u64::from(i) * interval / u64::from(n)),
+        );
     }
     let started = Instant::now();
     let end = SimTime(args.seconds * 1_000_000);

@@ -106,12 +106,13 @@ pub fn load_scenario(file: &Path, set: &[String]) -> Result<Scenario, ScenarioEr
     let overrides = set
         .iter()
         .map(|s| {
-            s.parse::<Override>().map_err(|problem| ScenarioError::Override {
-                file: file.display().to_string(),
-                arg: s.clone(),
-                path: s.split('=').next().unwrap_or_default().to_string(),
-                problem,
-            })
+            s.parse::<Override>()
+                .map_err(|problem| ScenarioError::Override {
+                    file: file.display().to_string(),
+                    arg: s.clone(),
+                    path: s.split('=').next().unwrap_or_default().to_string(),
+                    problem,
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     scenario::load(file, &overrides)
@@ -121,14 +122,23 @@ fn validate_command(files: &[PathBuf]) -> ExitCode {
     let mut ok = true;
     for f in files {
         match scenario::load(f, &[]) {
-            Ok(s) => println!("{}: ok ({} nodes, {})", f.display(), s.nodes.count, s.duration),
+            Ok(s) => println!(
+                "{}: ok ({} nodes, {})",
+                f.display(),
+                s.nodes.count,
+                s.duration
+            ),
             Err(e) => {
                 eprintln!("error: {e}");
                 ok = false;
             }
         }
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
 }
 
 /// Runs a scenario once with an optional progress bar and delivery tap (`--pcap`).
@@ -155,7 +165,15 @@ pub fn run_once(
             b.set_message(format!("{rate:.0} events/s"));
         }
     };
-    let output = sim::run::<DefaultHost>(s, RunOptions { seed, trace, progress: Some(&mut progress), tap });
+    let output = sim::run::<DefaultHost>(
+        s,
+        RunOptions {
+            seed,
+            trace,
+            progress: Some(&mut progress),
+            tap,
+        },
+    );
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -171,7 +189,12 @@ fn run_command(args: &RunArgs) -> ExitCode {
         }
     };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let pcap = match args.pcap.as_deref().map(report::pcap::SharedRecorder::create).transpose() {
+    let pcap = match args
+        .pcap
+        .as_deref()
+        .map(report::pcap::SharedRecorder::create)
+        .transpose()
+    {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -196,16 +219,26 @@ fn run_command(args: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
         if !args.quiet {
-            println!("determinism: both runs gave trace hash {}", output.summary.trace_hash);
+            println!(
+                "determinism: both runs gave trace hash {}",
+                output.summary.trace_hash
+            );
         }
     }
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.name));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&s.name));
     if let Err(e) = results::write_all(&output, &out_dir) {
         eprintln!("error: cannot write results: {e}");
         return ExitCode::from(2);
     }
-    let reproduce = report::from_run::reproduce_command(&args.file, output.summary.seed, &args.set, &out_dir);
-    if let Err(e) = report::write_report(&report::from_run::report_input(&output, reproduce), &out_dir) {
+    let reproduce =
+        report::from_run::reproduce_command(&args.file, output.summary.seed, &args.set, &out_dir);
+    if let Err(e) = report::write_report(
+        &report::from_run::report_input(&output, reproduce),
+        &out_dir,
+    ) {
         eprintln!("error: cannot write the report: {e}");
         return ExitCode::from(2);
     }
@@ -213,7 +246,12 @@ fn run_command(args: &RunArgs) -> ExitCode {
 }
 
 /// `None` if two runs agree; otherwise a report naming the first diverging trace record.
-pub fn compare_runs(s: &Scenario, seed: Option<u64>, a: &RunOutput, b: &RunOutput) -> Option<String> {
+pub fn compare_runs(
+    s: &Scenario,
+    seed: Option<u64>,
+    a: &RunOutput,
+    b: &RunOutput,
+) -> Option<String> {
     let same_summary = results::summary_json(a).ok() == results::summary_json(b).ok();
     if a.summary.trace_hash == b.summary.trace_hash && same_summary {
         return None;
@@ -223,12 +261,33 @@ pub fn compare_runs(s: &Scenario, seed: Option<u64>, a: &RunOutput, b: &RunOutpu
         a.summary.trace_hash, b.summary.trace_hash
     );
     let Some((lo, hi)) = divergence_window(&a.trace, &b.trace) else {
-        report.push_str("; traces agree but summaries differ (a metric depends on something outside the trace)");
+        report.push_str(
+            "; traces agree but summaries differ (a metric depends on something outside the trace)",
+        );
         return Some(report);
     };
-    let ca = sim::run::<DefaultHost>(s, RunOptions { seed, trace: Trace::capturing(lo, hi), ..RunOptions::default() });
-    let cb = sim::run::<DefaultHost>(s, RunOptions { seed, trace: Trace::capturing(lo, hi), ..RunOptions::default() });
-    let lines = |o: &RunOutput| o.trace.capture().map(|c| c.lines.clone()).unwrap_or_default();
+    let ca = sim::run::<DefaultHost>(
+        s,
+        RunOptions {
+            seed,
+            trace: Trace::capturing(lo, hi),
+            ..RunOptions::default()
+        },
+    );
+    let cb = sim::run::<DefaultHost>(
+        s,
+        RunOptions {
+            seed,
+            trace: Trace::capturing(lo, hi),
+            ..RunOptions::default()
+        },
+    );
+    let lines = |o: &RunOutput| {
+        o.trace
+            .capture()
+            .map(|c| c.lines.clone())
+            .unwrap_or_default()
+    };
     let (la, lb) = (lines(&ca), lines(&cb));
     let first = (0..la.len().max(lb.len())).find(|&i| la.get(i) != lb.get(i));
     match first {
@@ -277,5 +336,9 @@ fn print_result(output: &RunOutput, out_dir: &Path, quiet: bool) -> ExitCode {
         }
     }
     println!("trace hash {}", s.trace_hash);
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

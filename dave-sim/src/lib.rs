@@ -1,16 +1,19 @@
 //! dave-sim: a deterministic discrete-event simulator of Dave networks (SIMULATOR.md).
 //!
-//! Layout: `scenario` (the JSON format), `engine` (event queue, random streams, trace hash,
-//! the host interface), `network` (addresses, latency, loss, bandwidth, topology, partitions,
-//! clocks), `metrics` (named measures), `results` (files written), `cli` (the command line).
+//! Layout, in the order a datagram meets it: `scenario` (the JSON format), `sim` (the
+//! scenario runner and the host adapters, `sim::dave_host` runs `dave_core::Node`), `engine`
+//! (event queue, random streams, trace hash, the host interface), `network` (addresses,
+//! latency, loss, bandwidth, topology, partitions, clocks), `crypto_memo` (memoized signature
+//! checks), `metrics` (named measures), `results` (files written), `report` (charts,
+//! report.md, sweeps, pcap), `cli` and `bench` (the command line).
 
+pub mod bench;
+pub mod cli;
+pub mod crypto_memo;
 pub mod engine;
 pub mod metrics;
 pub mod network;
 pub mod report;
-pub mod scenario;
-pub mod crypto_memo;
 pub mod results;
+pub mod scenario;
 pub mod sim;
-pub mod bench;
-pub mod cli;

@@ -44,7 +44,10 @@ pub fn summary_json(output: &RunOutput) -> Result<String, serde_json::Error> {
 
 /// Writes every file into `dir` (created if needed).
 pub fn write_all(output: &RunOutput, dir: &Path) -> Result<(), ResultsError> {
-    fs::create_dir_all(dir).map_err(|source| ResultsError::Io { path: dir.to_path_buf(), source })?;
+    fs::create_dir_all(dir).map_err(|source| ResultsError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     write_json(&dir.join("summary.json"), &output.summary)?;
     write_json(&dir.join("timing.json"), &output.timing)?;
     write_csv(&dir.join("timeseries.csv"), &output.samples)?;
@@ -55,16 +58,27 @@ pub fn write_all(output: &RunOutput, dir: &Path) -> Result<(), ResultsError> {
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ResultsError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|source| ResultsError::Json { path: path.to_path_buf(), source })?;
-    fs::write(path, text + "\n").map_err(|source| ResultsError::Io { path: path.to_path_buf(), source })
+    let text = serde_json::to_string_pretty(value).map_err(|source| ResultsError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    fs::write(path, text + "\n").map_err(|source| ResultsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), ResultsError> {
-    let csv_err = |source| ResultsError::Csv { path: path.to_path_buf(), source };
+    let csv_err = |source| ResultsError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
     for row in rows {
         w.serialize(row).map_err(csv_err)?;
     }
-    w.flush().map_err(|source| ResultsError::Io { path: path.to_path_buf(), source })
+    w.flush().map_err(|source| ResultsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }

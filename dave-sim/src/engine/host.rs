@@ -95,7 +95,9 @@ impl SimHost for EchoHost {
     type Event = EchoEvent;
 
     fn handle_datagram(&mut self, now: SimTime, from: SocketAddr, bytes: &[u8]) {
-        let Some((&op, rest)) = bytes.split_first() else { return };
+        let Some((&op, rest)) = bytes.split_first() else {
+            return;
+        };
         let mut stamp = [0u8; 8];
         if rest.len() >= 8 {
             stamp.copy_from_slice(&rest[..8]);
@@ -107,7 +109,9 @@ impl SimHost for EchoHost {
             }
             PONG => {
                 let sent = u64::from_le_bytes(stamp);
-                self.events.push(EchoEvent::Pong { rtt_us: now.0.saturating_sub(sent) });
+                self.events.push(EchoEvent::Pong {
+                    rtt_us: now.0.saturating_sub(sent),
+                });
             }
             _ => {}
         }
@@ -126,7 +130,11 @@ impl SimHost for EchoHost {
             buf[0] = PONG;
             buf[1..9].copy_from_slice(&stamp);
             buf[9..len].fill(0);
-            return Some(HostTransmit { to, len, spoofed_source: None });
+            return Some(HostTransmit {
+                to,
+                len,
+                spoofed_source: None,
+            });
         }
         if self.pending_ping {
             self.pending_ping = false;
@@ -136,7 +144,11 @@ impl SimHost for EchoHost {
             buf[0] = PING;
             buf[1..9].copy_from_slice(&(self.next_send - self.interval).to_le_bytes());
             buf[9..len].fill(0);
-            return Some(HostTransmit { to, len, spoofed_source: self.spoof_as });
+            return Some(HostTransmit {
+                to,
+                len,
+                spoofed_source: self.spoof_as,
+            });
         }
         None
     }

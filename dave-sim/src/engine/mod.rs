@@ -55,8 +55,16 @@ impl NetStats {
 }
 
 enum Item<A> {
-    Deliver { to: u32, from: SocketAddr, buf: u32, len: u16 },
-    Timer { node: u32, incarnation: u32 },
+    Deliver {
+        to: u32,
+        from: SocketAddr,
+        buf: u32,
+        len: u16,
+    },
+    Timer {
+        node: u32,
+        incarnation: u32,
+    },
     Action(A),
 }
 
@@ -103,11 +111,25 @@ pub struct Engine<H: SimHost, A> {
 impl<H: SimHost, A> Engine<H, A> {
     /// An engine with one (down) slot per address.
     pub fn new(network: Network, addrs: Vec<SocketAddr>, clocks: Vec<Clock>, trace: Trace) -> Self {
-        let by_addr = addrs.iter().enumerate().map(|(i, a)| (*a, i as u32)).collect();
+        let by_addr = addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (*a, i as u32))
+            .collect();
         let slots = addrs
             .into_iter()
-            .zip(clocks.into_iter().chain(std::iter::repeat(Clock::default())))
-            .map(|(addr, clock)| Slot { host: None, addr, clock, incarnation: 0, timer_at: None })
+            .zip(
+                clocks
+                    .into_iter()
+                    .chain(std::iter::repeat(Clock::default())),
+            )
+            .map(|(addr, clock)| Slot {
+                host: None,
+                addr,
+                clock,
+                incarnation: 0,
+                timer_at: None,
+            })
             .collect();
         Engine {
             now: 0,
@@ -187,7 +209,13 @@ impl<H: SimHost, A> Engine<H, A> {
 
     /// Adds a driver record to the trace (`text` describes it).
     pub fn trace_action(&mut self, node: u32, text: &str) {
-        self.trace.record(TraceKind::Action, self.now, &node.to_le_bytes(), text.as_bytes(), || text.to_string());
+        self.trace.record(
+            TraceKind::Action,
+            self.now,
+            &node.to_le_bytes(),
+            text.as_bytes(),
+            || text.to_string(),
+        );
     }
 
     /// Events processed so far.
@@ -249,7 +277,9 @@ impl<H: SimHost, A> Engine<H, A> {
             if t > until.0 {
                 break;
             }
-            let Some((t, item)) = self.queue.pop() else { break };
+            let Some((t, item)) = self.queue.pop() else {
+                break;
+            };
             self.now = t;
             self.processed += 1;
             match item {
@@ -275,16 +305,25 @@ impl<H: SimHost, A> Engine<H, A> {
         header[18..].copy_from_slice(&encode_addr(&slot.addr));
         let now = self.now;
         let to_addr = slot.addr;
-        self.trace.record(TraceKind::Datagram, now, &header, bytes, || {
-            format!("t={} datagram {from} -> {to_addr} len={len} op={:?}", SimTime(now), bytes.first())
-        });
+        self.trace
+            .record(TraceKind::Datagram, now, &header, bytes, || {
+                format!(
+                    "t={} datagram {from} -> {to_addr} len={len} op={:?}",
+                    SimTime(now),
+                    bytes.first()
+                )
+            });
         if let Some(tap) = self.tap.as_mut() {
             tap(SimTime(now), from, to_addr, bytes);
         }
         host.handle_datagram(SimTime(slot.clock.local(now)), from, bytes);
         self.stats.delivered += 1;
         self.stats.bytes_delivered += u64::from(len);
-        let op = if len == 0 { crate::network::OPS.len() - 1 } else { crate::network::op_index(self.pool.get(buf)[0]) };
+        let op = if len == 0 {
+            crate::network::OPS.len() - 1
+        } else {
+            crate::network::op_index(self.pool.get(buf)[0])
+        };
         self.stats.delivered_by_op[op] += 1;
         self.stats.bytes_by_op[op] += u64::from(len);
         self.pool.release(buf);
@@ -299,7 +338,9 @@ impl<H: SimHost, A> Engine<H, A> {
         if slot.timer_at == Some(t) {
             slot.timer_at = None;
         }
-        let Some(host) = slot.host.as_mut() else { return };
+        let Some(host) = slot.host.as_mut() else {
+            return;
+        };
         let local = slot.clock.local(t);
         if host.poll_timeout().is_some_and(|d| d.0 <= local) {
             host.handle_timeout(SimTime(local));
@@ -309,10 +350,24 @@ impl<H: SimHost, A> Engine<H, A> {
 
     /// Drains a host's transmits and events and (re)arms its timer.
     fn flush(&mut self, node: u32) {
-        let Engine { now, queue, slots, by_addr, network, pool, trace, stats, emitted, text, .. } = self;
+        let Engine {
+            now,
+            queue,
+            slots,
+            by_addr,
+            network,
+            pool,
+            trace,
+            stats,
+            emitted,
+            text,
+            ..
+        } = self;
         let now = *now;
         let slot = &mut slots[node as usize];
-        let Some(host) = slot.host.as_mut() else { return };
+        let Some(host) = slot.host.as_mut() else {
+            return;
+        };
         loop {
             let buf = pool.take();
             let Some(t) = host.poll_transmit(pool.get_mut(buf)) else {
@@ -340,9 +395,25 @@ impl<H: SimHost, A> Engine<H, A> {
                         let (src, dst) = (*pool.get(buf), pool.get_mut(copy));
                         dst[..t.len].copy_from_slice(&src[..t.len]);
                         stats.duplicated += 1;
-                        queue.push(dup_at, Item::Deliver { to: d, from: from_addr, buf: copy, len: t.len as u16 });
+                        queue.push(
+                            dup_at,
+                            Item::Deliver {
+                                to: d,
+                                from: from_addr,
+                                buf: copy,
+                                len: t.len as u16,
+                            },
+                        );
                     }
-                    queue.push(at, Item::Deliver { to: d, from: from_addr, buf, len: t.len as u16 });
+                    queue.push(
+                        at,
+                        Item::Deliver {
+                            to: d,
+                            from: from_addr,
+                            buf,
+                            len: t.len as u16,
+                        },
+                    );
                 }
                 (Route::Drop(reason), _) => {
                     stats.dropped[reason.index()] += 1;
@@ -354,16 +425,30 @@ impl<H: SimHost, A> Engine<H, A> {
         while let Some(event) = host.poll_event() {
             text.clear();
             let _ = write!(text, "{event:?}");
-            trace.record(TraceKind::NodeEvent, now, &node.to_le_bytes(), text.as_bytes(), || {
-                format!("t={} node {node} event {text}", SimTime(now))
+            trace.record(
+                TraceKind::NodeEvent,
+                now,
+                &node.to_le_bytes(),
+                text.as_bytes(),
+                || format!("t={} node {node} event {text}", SimTime(now)),
+            );
+            emitted.push(Emitted {
+                time: SimTime(now),
+                node,
+                event,
             });
-            emitted.push(Emitted { time: SimTime(now), node, event });
         }
         if let Some(deadline) = host.poll_timeout() {
             let at = slot.clock.virtual_at(deadline.0).max(now);
             if slot.timer_at.is_none_or(|t| at < t) {
                 slot.timer_at = Some(at);
-                queue.push(at, Item::Timer { node, incarnation: slot.incarnation });
+                queue.push(
+                    at,
+                    Item::Timer {
+                        node,
+                        incarnation: slot.incarnation,
+                    },
+                );
             }
         }
     }

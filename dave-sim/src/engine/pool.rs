@@ -8,7 +8,7 @@ pub const BUFFER_SIZE: usize = 2048;
 /// A free list of fixed-size buffers addressed by index.
 #[derive(Default)]
 pub struct BufferPool {
-    buffers: Vec<Box<[u8; BUFFER_SIZE]>>,
+    buffers: Vec<[u8; BUFFER_SIZE]>,
     free: Vec<u32>,
 }
 
@@ -18,7 +18,7 @@ impl BufferPool {
         match self.free.pop() {
             Some(id) => id,
             None => {
-                self.buffers.push(Box::new([0; BUFFER_SIZE]));
+                self.buffers.push([0; BUFFER_SIZE]);
                 self.buffers.len() as u32 - 1
             }
         }

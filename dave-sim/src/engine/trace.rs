@@ -78,12 +78,26 @@ fn mix(h: u64, x: u64) -> u64 {
 impl Trace {
     /// A trace that also captures descriptions of records `from..=to`.
     pub fn capturing(from: u64, to: u64) -> Trace {
-        Trace { capture: Some(Capture { from, to, lines: Vec::new() }), ..Trace::default() }
+        Trace {
+            capture: Some(Capture {
+                from,
+                to,
+                lines: Vec::new(),
+            }),
+            ..Trace::default()
+        }
     }
 
     /// Adds one record: kind, time, a small header (addresses, node index) and a payload.
     /// `describe` is called only when this record is being captured.
-    pub fn record(&mut self, kind: TraceKind, time: u64, header: &[u8], payload: &[u8], describe: impl FnOnce() -> String) {
+    pub fn record(
+        &mut self,
+        kind: TraceKind,
+        time: u64,
+        header: &[u8],
+        payload: &[u8],
+        describe: impl FnOnce() -> String,
+    ) {
         self.hasher.update(&[kind as u8]);
         self.hasher.update(&time.to_le_bytes());
         self.hasher.update(&(header.len() as u32).to_le_bytes());
@@ -108,10 +122,16 @@ impl Trace {
         {
             c.lines.push((index, describe()));
         }
-        if self.records.is_multiple_of(self.stride) {
+        if self.records % self.stride == 0 {
             self.checkpoints.push(self.rolling);
             if self.checkpoints.len() >= MAX_CHECKPOINTS {
-                let kept: Vec<u64> = self.checkpoints.iter().skip(1).step_by(2).copied().collect();
+                let kept: Vec<u64> = self
+                    .checkpoints
+                    .iter()
+                    .skip(1)
+                    .step_by(2)
+                    .copied()
+                    .collect();
                 self.checkpoints = kept;
                 self.stride *= 2;
             }
@@ -146,7 +166,12 @@ pub fn divergence_window(a: &Trace, b: &Trace) -> Option<(u64, u64)> {
     let stride = a.stride.max(b.stride);
     let thin = |t: &Trace| -> Vec<u64> {
         let step = (stride / t.stride) as usize;
-        t.checkpoints.iter().skip(step - 1).step_by(step).copied().collect()
+        t.checkpoints
+            .iter()
+            .skip(step - 1)
+            .step_by(step)
+            .copied()
+            .collect()
     };
     let (ca, cb) = (thin(a), thin(b));
     let common = ca.len().min(cb.len());
@@ -154,7 +179,9 @@ pub fn divergence_window(a: &Trace, b: &Trace) -> Option<(u64, u64)> {
     let last_record = a.records.max(b.records).saturating_sub(1);
     match first_bad {
         Some(k) => Some((k as u64 * stride, (k as u64 + 1) * stride - 1)),
-        None if a.records != b.records || a.rolling != b.rolling => Some((common as u64 * stride, last_record)),
+        None if a.records != b.records || a.rolling != b.rolling => {
+            Some((common as u64 * stride, last_record))
+        }
         None => None,
     }
 }
@@ -166,7 +193,9 @@ mod tests {
     fn run(n: u64, odd_at: Option<u64>, t: &mut Trace) {
         for i in 0..n {
             let payload = if Some(i) == odd_at { [9u8] } else { [1u8] };
-            t.record(TraceKind::Action, i, &[], &payload, || format!("record {i}"));
+            t.record(TraceKind::Action, i, &[], &payload, || {
+                format!("record {i}")
+            });
         }
     }
 

@@ -170,12 +170,28 @@ fn hex(record: u64) -> String {
 impl Collector {
     /// A collector for a network that targets `replicas` replicas per record.
     pub fn new(replicas: usize) -> Collector {
-        Collector { replicas_target: replicas.max(1), ..Collector::default() }
+        Collector {
+            replicas_target: replicas.max(1),
+            ..Collector::default()
+        }
     }
 
     /// A GET or PUT lookup started.
-    pub fn lookup_started(&mut self, now: SimTime, node: u32, lookup: u64, kind: &'static str, record: u64) {
-        self.pending.insert((node, lookup), PendingLookup { row: self.lookups.len(), started: now.0 });
+    pub fn lookup_started(
+        &mut self,
+        now: SimTime,
+        node: u32,
+        lookup: u64,
+        kind: &'static str,
+        record: u64,
+    ) {
+        self.pending.insert(
+            (node, lookup),
+            PendingLookup {
+                row: self.lookups.len(),
+                started: now.0,
+            },
+        );
         self.lookups.push(LookupRow {
             time_s: now.0 as f64 / 1e6,
             node,
@@ -206,11 +222,26 @@ impl Collector {
             replicas_end: 0,
             replica_delays_ms: String::new(),
         });
-        self.record_state.insert(record, RecordState { row, written: now.0, ..RecordState::default() });
+        self.record_state.insert(
+            record,
+            RecordState {
+                row,
+                written: now.0,
+                ..RecordState::default()
+            },
+        );
     }
 
     /// A lookup finished.
-    pub fn lookup_done(&mut self, now: SimTime, node: u32, lookup: u64, found: bool, hops: u32, queries: u32) {
+    pub fn lookup_done(
+        &mut self,
+        now: SimTime,
+        node: u32,
+        lookup: u64,
+        found: bool,
+        hops: u32,
+        queries: u32,
+    ) {
         if let Some(p) = self.pending.remove(&(node, lookup)) {
             let row = &mut self.lookups[p.row];
             row.finished = true;
@@ -273,8 +304,12 @@ impl Collector {
             row.replicas_end = s.holders.iter().filter(|&&n| is_up(n)).count() as u32;
             row.first_replica_ms = s.delays_us.first().map_or(f64::NAN, |&d| d as f64 / 1e3);
             row.last_replica_ms = s.delays_us.last().map_or(f64::NAN, |&d| d as f64 / 1e3);
-            row.replica_delays_ms =
-                s.delays_us.iter().map(|d| format!("{:.3}", *d as f64 / 1e3)).collect::<Vec<_>>().join(";");
+            row.replica_delays_ms = s
+                .delays_us
+                .iter()
+                .map(|d| format!("{:.3}", *d as f64 / 1e3))
+                .collect::<Vec<_>>()
+                .join(";");
         }
     }
 
@@ -283,26 +318,59 @@ impl Collector {
         let gets: Vec<&LookupRow> = self.lookups.iter().filter(|l| l.kind == "get").collect();
         let counted = gets
             .iter()
-            .filter(|l| l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64)
+            .filter(|l| {
+                l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
+            })
             .count();
         let found = gets.iter().filter(|l| l.finished && l.success).count();
         out.insert("gets".into(), gets.len() as f64);
-        out.insert("puts".into(), self.lookups.iter().filter(|l| l.kind == "put").count() as f64);
-        out.insert("get_success_rate".into(), if counted == 0 { f64::NAN } else { found as f64 / counted as f64 });
-        let mut lat: Vec<f64> = gets.iter().filter(|l| l.success).map(|l| l.latency_ms).collect();
+        out.insert(
+            "puts".into(),
+            self.lookups.iter().filter(|l| l.kind == "put").count() as f64,
+        );
+        out.insert(
+            "get_success_rate".into(),
+            if counted == 0 {
+                f64::NAN
+            } else {
+                found as f64 / counted as f64
+            },
+        );
+        let mut lat: Vec<f64> = gets
+            .iter()
+            .filter(|l| l.success)
+            .map(|l| l.latency_ms)
+            .collect();
         out.insert("get_latency_p50_ms".into(), quantile(&mut lat, 0.5));
         out.insert("get_latency_p99_ms".into(), quantile(&mut lat, 0.99));
-        out.insert("lookup_hops_mean".into(), mean(gets.iter().filter(|l| l.finished).map(|l| f64::from(l.hops))));
+        out.insert(
+            "lookup_hops_mean".into(),
+            mean(
+                gets.iter()
+                    .filter(|l| l.finished)
+                    .map(|l| f64::from(l.hops)),
+            ),
+        );
         out.insert(
             "put_replicas_mean".into(),
-            mean(self.records.iter().filter_map(|r| r.replicas_after_window.map(f64::from))),
+            mean(
+                self.records
+                    .iter()
+                    .filter_map(|r| r.replicas_after_window.map(f64::from)),
+            ),
         );
-        let mut delays: Vec<f64> =
-            self.record_state.values().flat_map(|s| s.delays_us.iter().map(|&d| d as f64 / 1e3)).collect();
+        let mut delays: Vec<f64> = self
+            .record_state
+            .values()
+            .flat_map(|s| s.delays_us.iter().map(|&d| d as f64 / 1e3))
+            .collect();
         out.insert("propagation_p50_ms".into(), quantile(&mut delays, 0.5));
         out.insert("propagation_p90_ms".into(), quantile(&mut delays, 0.9));
         out.insert("records_written".into(), self.records.len() as f64);
-        out.insert("records_lost".into(), self.records.iter().filter(|r| r.replicas_end == 0).count() as f64);
+        out.insert(
+            "records_lost".into(),
+            self.records.iter().filter(|r| r.replicas_end == 0).count() as f64,
+        );
         let mut rel = self.last_reliability.clone();
         out.insert("honest_reliability_median".into(), quantile(&mut rel, 0.5));
         out.insert("active_peers_mean".into(), self.last_active_mean);

@@ -47,7 +47,11 @@ pub fn is_known(name: &str) -> bool {
 /// Every metric name, including the per-reason drop counters.
 pub fn all_names() -> Vec<String> {
     let mut names: Vec<String> = METRICS.iter().map(|s| s.to_string()).collect();
-    names.extend(DropReason::ALL.iter().map(|r| format!("datagrams_dropped_{}", r.name())));
+    names.extend(
+        DropReason::ALL
+            .iter()
+            .map(|r| format!("datagrams_dropped_{}", r.name())),
+    );
     names
 }
 

@@ -13,7 +13,9 @@ pub fn quantile(values: &mut [f64], q: f64) -> f64 {
 
 /// Arithmetic mean; NaN when empty.
 pub fn mean(values: impl IntoIterator<Item = f64>) -> f64 {
-    let (sum, n) = values.into_iter().fold((0.0, 0u64), |(s, n), v| (s + v, n + 1));
+    let (sum, n) = values
+        .into_iter()
+        .fold((0.0, 0u64), |(s, n), v| (s + v, n + 1));
     if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 

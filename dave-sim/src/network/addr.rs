@@ -54,7 +54,10 @@ mod tests {
     fn packed_plan_uses_exactly_the_requested_groups() {
         let addrs = plan(100, 10, 2);
         let s24: BTreeSet<_> = addrs.iter().map(prefix24).collect();
-        let s16: BTreeSet<_> = addrs.iter().map(|a| [prefix24(a)[0], prefix24(a)[1]]).collect();
+        let s16: BTreeSet<_> = addrs
+            .iter()
+            .map(|a| [prefix24(a)[0], prefix24(a)[1]])
+            .collect();
         assert_eq!((s24.len(), s16.len()), (10, 2));
         let unique: BTreeSet<_> = addrs.iter().collect();
         assert_eq!(unique.len(), 100);

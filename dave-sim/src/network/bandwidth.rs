@@ -15,7 +15,10 @@ pub struct Uplink {
 impl Uplink {
     /// `kbps` kilobits per second (1000 bits), queue limit in bytes.
     pub fn new(kbps: u64, queue_bytes: u64) -> Uplink {
-        Uplink { bits_per_s: kbps.max(1) * 1000, queue_bytes }
+        Uplink {
+            bits_per_s: kbps.max(1) * 1000,
+            queue_bytes,
+        }
     }
 
     /// Time (µs) to serialise `len` bytes, rounded up.
@@ -27,7 +30,8 @@ impl Uplink {
     /// datagram has fully left and the new busy-until time, or `None` if the queue is full.
     pub fn enqueue(&self, now: u64, busy_until: u64, len: usize) -> Option<(u64, u64)> {
         let backlog_us = busy_until.saturating_sub(now);
-        let backlog_bytes = (u128::from(backlog_us) * u128::from(self.bits_per_s) / 8_000_000) as u64;
+        let backlog_bytes =
+            (u128::from(backlog_us) * u128::from(self.bits_per_s) / 8_000_000) as u64;
         if backlog_bytes + len as u64 > self.queue_bytes + self.one_datagram_allowance(len) {
             return None;
         }

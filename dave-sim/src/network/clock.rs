@@ -27,7 +27,12 @@ impl Clock {
         }
         let scaled = (i128::from(local) - i128::from(self.offset_us)) * 1_000_000;
         let rate = 1_000_000 + i128::from(self.drift_ppm);
-        let mut t = if scaled <= 0 { 0 } else { (scaled + rate - 1) / rate }.clamp(0, i128::from(u64::MAX)) as u64;
+        let mut t = if scaled <= 0 {
+            0
+        } else {
+            (scaled + rate - 1) / rate
+        }
+        .clamp(0, i128::from(u64::MAX)) as u64;
         // Integer rounding in `local` can leave us a microsecond or two short; step forward.
         while self.local(t) < local && t < u64::MAX {
             t += 1;
@@ -47,9 +52,18 @@ mod tests {
     #[test]
     fn inverse_is_the_earliest_time_reaching_the_deadline() {
         for clock in [
-            Clock { offset_us: 1_500_000, drift_ppm: 50 },
-            Clock { offset_us: -700_000, drift_ppm: -80 },
-            Clock { offset_us: 0, drift_ppm: 0 },
+            Clock {
+                offset_us: 1_500_000,
+                drift_ppm: 50,
+            },
+            Clock {
+                offset_us: -700_000,
+                drift_ppm: -80,
+            },
+            Clock {
+                offset_us: 0,
+                drift_ppm: 0,
+            },
         ] {
             for local in [0u64, 1, 999_999, 5_000_000, 123_456_789_012] {
                 let t = clock.virtual_at(local);

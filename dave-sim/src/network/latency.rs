@@ -33,7 +33,9 @@ impl LatencyModel {
     pub fn from_spec(spec: &LatencySpec) -> LatencyModel {
         match spec {
             LatencySpec::Constant(d) => LatencyModel::Constant(d.0),
-            LatencySpec::Uniform { min, max } => LatencyModel::Uniform(min.0.min(max.0), max.0.max(min.0)),
+            LatencySpec::Uniform { min, max } => {
+                LatencyModel::Uniform(min.0.min(max.0), max.0.max(min.0))
+            }
             LatencySpec::Normal { mean, sd } => match Normal::new(mean.0 as f64, sd.0 as f64) {
                 Ok(n) => LatencyModel::Normal(n),
                 Err(_) => LatencyModel::Constant(mean.0),
@@ -44,16 +46,24 @@ impl LatencyModel {
                     Err(_) => LatencyModel::Constant(median.0),
                 }
             }
-            LatencySpec::Pareto { scale, shape } => match Pareto::new(scale.0.max(1) as f64, shape.0) {
-                Ok(p) => LatencyModel::Pareto(p),
-                Err(_) => LatencyModel::Constant(scale.0),
-            },
+            LatencySpec::Pareto { scale, shape } => {
+                match Pareto::new(scale.0.max(1) as f64, shape.0) {
+                    Ok(p) => LatencyModel::Pareto(p),
+                    Err(_) => LatencyModel::Constant(scale.0),
+                }
+            }
         }
     }
 
     /// One sample in µs.
     pub fn sample(&self, rng: &mut ChaCha12Rng) -> u64 {
-        let clamp = |x: f64| if x.is_nan() || x <= 0.0 { 0 } else { (x as u64).min(MAX_LATENCY_US) };
+        let clamp = |x: f64| {
+            if x.is_nan() || x <= 0.0 {
+                0
+            } else {
+                (x as u64).min(MAX_LATENCY_US)
+            }
+        };
         match self {
             LatencyModel::Constant(c) => *c,
             LatencyModel::Uniform(a, b) => rng.random_range(*a..=*b),

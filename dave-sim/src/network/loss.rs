@@ -42,14 +42,17 @@ impl LossModel {
         match spec {
             LossSpec::None => LossModel::None,
             LossSpec::Bernoulli(p) => LossModel::Bernoulli(p.0),
-            LossSpec::GilbertElliott { p_good_to_bad, p_bad_to_good, loss_good, loss_bad } => {
-                LossModel::GilbertElliott {
-                    p_gb: p_good_to_bad.0,
-                    p_bg: p_bad_to_good.0,
-                    loss_good: loss_good.0,
-                    loss_bad: loss_bad.0,
-                }
-            }
+            LossSpec::GilbertElliott {
+                p_good_to_bad,
+                p_bad_to_good,
+                loss_good,
+                loss_bad,
+            } => LossModel::GilbertElliott {
+                p_gb: p_good_to_bad.0,
+                p_bg: p_bad_to_good.0,
+                loss_good: loss_good.0,
+                loss_bad: loss_bad.0,
+            },
         }
     }
 
@@ -58,7 +61,12 @@ impl LossModel {
         match *self {
             LossModel::None => false,
             LossModel::Bernoulli(p) => p > 0.0 && rng.random_bool(p),
-            LossModel::GilbertElliott { p_gb, p_bg, loss_good, loss_bad } => {
+            LossModel::GilbertElliott {
+                p_gb,
+                p_bg,
+                loss_good,
+                loss_bad,
+            } => {
                 let flip = if state.bad { p_bg } else { p_gb };
                 if flip > 0.0 && rng.random_bool(flip) {
                     state.bad = !state.bad;
@@ -74,7 +82,12 @@ impl LossModel {
         match *self {
             LossModel::None => 0.0,
             LossModel::Bernoulli(p) => p,
-            LossModel::GilbertElliott { p_gb, p_bg, loss_good, loss_bad } => {
+            LossModel::GilbertElliott {
+                p_gb,
+                p_bg,
+                loss_good,
+                loss_bad,
+            } => {
                 if p_gb + p_bg == 0.0 {
                     loss_good
                 } else {

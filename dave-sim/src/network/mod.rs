@@ -28,7 +28,16 @@ pub const MAX_DATAGRAM: usize = 1424;
 
 /// Names of the datagram kinds by op byte (PROTOCOL.md §4), for traffic counters; the last
 /// entry counts anything else (empty datagrams, unknown ops).
-pub const OPS: [&str; 8] = ["ping", "pong", "put", "get", "get_ack", "getmyaddrport", "getmyaddrport_ack", "other"];
+pub const OPS: [&str; 8] = [
+    "ping",
+    "pong",
+    "put",
+    "get",
+    "get_ack",
+    "getmyaddrport",
+    "getmyaddrport_ack",
+    "other",
+];
 
 /// Index into [`OPS`] for a datagram's first byte.
 pub fn op_index(first_byte: u8) -> usize {
@@ -122,7 +131,10 @@ pub struct Network {
 impl Network {
     /// Builds the network for `nodes` nodes from the scenario section and the root seed.
     pub fn new(spec: &NetworkSpec, nodes: usize, root_seed: u64) -> Network {
-        let uplink = spec.bandwidth.as_ref().map(|b| Uplink::new(b.uplink_kbps, b.queue_bytes));
+        let uplink = spec
+            .bandwidth
+            .as_ref()
+            .map(|b| Uplink::new(b.uplink_kbps, b.queue_bytes));
         Network {
             latency: LatencyModel::from_spec(&spec.latency),
             jitter_us: spec.jitter.0,
@@ -131,7 +143,9 @@ impl Network {
             uplink,
             uplink_busy: vec![0; nodes],
             loss_state: vec![LossState::default(); nodes],
-            rngs: (0..nodes).map(|i| rng::stream(root_seed, "network", i as u64)).collect(),
+            rngs: (0..nodes)
+                .map(|i| rng::stream(root_seed, "network", i as u64))
+                .collect(),
             topology: Topology::new(&spec.topology, nodes, root_seed),
             partitions: Partitions::new(nodes),
         }
@@ -163,11 +177,17 @@ impl Network {
             return Route::Drop(DropReason::Loss);
         }
         let arrival = |rng: &mut ChaCha12Rng| {
-            let jitter = if self.jitter_us > 0 { rand::RngExt::random_range(rng, 0..=self.jitter_us) } else { 0 };
+            let jitter = if self.jitter_us > 0 {
+                rand::RngExt::random_range(rng, 0..=self.jitter_us)
+            } else {
+                0
+            };
             depart + base + self.latency.sample(rng) + jitter
         };
         let at = arrival(rng);
-        let duplicate_at = (self.duplication > 0.0 && rand::RngExt::random_bool(rng, self.duplication)).then(|| arrival(rng));
+        let duplicate_at = (self.duplication > 0.0
+            && rand::RngExt::random_bool(rng, self.duplication))
+        .then(|| arrival(rng));
         Route::Deliver { at, duplicate_at }
     }
 

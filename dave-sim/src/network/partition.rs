@@ -10,7 +10,9 @@ pub struct Partitions {
 impl Partitions {
     /// Everyone connected.
     pub fn new(nodes: usize) -> Partitions {
-        Partitions { side: vec![0; nodes] }
+        Partitions {
+            side: vec![0; nodes],
+        }
     }
 
     /// Splits the network: group `g` becomes side `g + 1`; nodes in no group stay on side 0.

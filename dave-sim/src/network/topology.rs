@@ -25,7 +25,11 @@ impl Topology {
     pub fn new(spec: &TopologySpec, nodes: usize, root_seed: u64) -> Topology {
         let mut r = rng::stream(root_seed, "topology", 0);
         match spec {
-            TopologySpec::Full => Topology { site: vec![0; nodes], sites: 1, latency: vec![Some(0)] },
+            TopologySpec::Full => Topology {
+                site: vec![0; nodes],
+                sites: 1,
+                latency: vec![Some(0)],
+            },
             TopologySpec::Regions { weights, latency } => {
                 let total: f64 = weights.iter().map(|w| w.0).sum();
                 let site = (0..nodes)
@@ -42,23 +46,39 @@ impl Topology {
                     .collect();
                 let k = weights.len();
                 let table = (0..k * k).map(|i| Some(latency[i / k][i % k].0)).collect();
-                Topology { site, sites: k, latency: table }
+                Topology {
+                    site,
+                    sites: k,
+                    latency: table,
+                }
             }
-            TopologySpec::RandomGeometric { sites, radius, per_unit } => {
+            TopologySpec::RandomGeometric {
+                sites,
+                radius,
+                per_unit,
+            } => {
                 let k = *sites as usize;
-                let points: Vec<(f64, f64)> = (0..k).map(|_| (r.random::<f64>(), r.random::<f64>())).collect();
+                let points: Vec<(f64, f64)> = (0..k)
+                    .map(|_| (r.random::<f64>(), r.random::<f64>()))
+                    .collect();
                 let mut g = UnGraph::<(), u64>::new_undirected();
                 let idx: Vec<NodeIndex> = (0..k).map(|_| g.add_node(())).collect();
                 for a in 0..k {
                     for b in a + 1..k {
-                        let d = ((points[a].0 - points[b].0).powi(2) + (points[a].1 - points[b].1).powi(2)).sqrt();
+                        let d = ((points[a].0 - points[b].0).powi(2)
+                            + (points[a].1 - points[b].1).powi(2))
+                        .sqrt();
                         if d <= radius.0 {
                             g.add_edge(idx[a], idx[b], (d * per_unit.0 as f64).round() as u64);
                         }
                     }
                 }
                 let site = (0..nodes).map(|_| r.random_range(0..*sites)).collect();
-                Topology { site, sites: k, latency: all_pairs(&g, &idx) }
+                Topology {
+                    site,
+                    sites: k,
+                    latency: all_pairs(&g, &idx),
+                }
             }
             TopologySpec::EdgeList { sites, edges } => {
                 let k = *sites as usize;
@@ -68,7 +88,11 @@ impl Topology {
                     g.add_edge(idx[*a as usize], idx[*b as usize], d.0);
                 }
                 let site = (0..nodes).map(|_| r.random_range(0..*sites)).collect();
-                Topology { site, sites: k, latency: all_pairs(&g, &idx) }
+                Topology {
+                    site,
+                    sites: k,
+                    latency: all_pairs(&g, &idx),
+                }
             }
         }
     }

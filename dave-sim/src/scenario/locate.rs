@@ -26,7 +26,10 @@ pub fn parse_path(path: &str) -> Vec<Segment> {
 /// The 1-based line and column where the value at `path` starts, or of the deepest existing
 /// ancestor if the path does not exist in the text (e.g. a missing field).
 pub fn locate(text: &str, path: &[Segment]) -> (usize, usize) {
-    let mut scanner = Scanner { bytes: text.as_bytes(), pos: 0 };
+    let mut scanner = Scanner {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
     scanner.skip_ws();
     let mut best = scanner.pos;
     for segment in path {
@@ -162,7 +165,10 @@ impl Scanner<'_> {
                 }
             }
             _ => {
-                while !matches!(self.peek(), None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')) {
+                while !matches!(
+                    self.peek(),
+                    None | Some(b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t')
+                ) {
                     self.pos += 1;
                 }
             }
@@ -179,7 +185,7 @@ mod tests {
     fn finds_nested_members_and_elements() {
         let text = "{\n  \"a\": {\"x\": [1, {\"y\": 2}]},\n  \"b\": \"s\"\n}";
         assert_eq!(locate(text, &parse_path("b")), (3, 8));
-        assert_eq!(locate(text, &parse_path("a.x[1].y")), (2, 22));
+        assert_eq!(locate(text, &parse_path("a.x[1].y")), (2, 24));
         // Missing: the deepest ancestor that exists.
         assert_eq!(locate(text, &parse_path("a.nope")), (2, 8));
     }

@@ -61,7 +61,10 @@ pub enum ScenarioError {
 /// Reads and checks a scenario file, then applies overrides.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read { file: file.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: file.clone(),
+        source,
+    })?;
     parse(&file, &text, overrides)
 }
 
@@ -83,32 +86,44 @@ fn parse_text(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         column: e.column(),
         problem: strip_position(&e.to_string()),
     };
-    let scenario: Scenario =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| invalid(e.path().to_string(), e.inner()))?;
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| invalid(e.path().to_string(), e.inner()))?;
     de.end().map_err(|e| invalid(".".to_string(), &e))?;
     validate::check(&scenario).map_err(|(path, problem)| {
         let (line, column) = locate::locate(text, &locate::parse_path(&path));
-        ScenarioError::Invalid { file: file.to_string(), path, line, column, problem }
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            path,
+            line,
+            column,
+            problem,
+        }
     })?;
     Ok(scenario)
 }
 
-fn apply_overrides(file: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+fn apply_overrides(
+    file: &str,
+    text: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
     // The text parsed already, so this cannot fail; map the error anyway rather than unwrap.
-    let mut doc: serde_json::Value = serde_json::from_str(text).map_err(|e| ScenarioError::Invalid {
-        file: file.to_string(),
-        path: ".".to_string(),
-        line: e.line(),
-        column: e.column(),
-        problem: strip_position(&e.to_string()),
-    })?;
-    for o in overrides {
-        o.apply(&mut doc).map_err(|problem| ScenarioError::Override {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ScenarioError::Invalid {
             file: file.to_string(),
-            arg: o.arg.clone(),
-            path: o.path.clone(),
-            problem,
+            path: ".".to_string(),
+            line: e.line(),
+            column: e.column(),
+            problem: strip_position(&e.to_string()),
         })?;
+    for o in overrides {
+        o.apply(&mut doc)
+            .map_err(|problem| ScenarioError::Override {
+                file: file.to_string(),
+                arg: o.arg.clone(),
+                path: o.path.clone(),
+                problem,
+            })?;
     }
     let blame = |path: &str| -> String {
         let norm = |p: &str| p.replace('[', ".").replace(']', "");
@@ -117,13 +132,24 @@ fn apply_overrides(file: &str, text: &str, overrides: &[Override]) -> Result<Sce
             .iter()
             .rev()
             .find(|o| target.starts_with(&norm(&o.path)) || norm(&o.path).starts_with(&target))
-            .or(overrides.last())
             .map(|o| o.arg.clone())
-            .unwrap_or_default()
+            // A rule between fields: name every override, any of them may be the cause.
+            .unwrap_or_else(|| {
+                overrides
+                    .iter()
+                    .map(|o| o.arg.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" --set ")
+            })
     };
     let scenario: Scenario = serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();
-        ScenarioError::Override { file: file.to_string(), arg: blame(&path), path, problem: e.inner().to_string() }
+        ScenarioError::Override {
+            file: file.to_string(),
+            arg: blame(&path),
+            path,
+            problem: e.inner().to_string(),
+        }
     })?;
     validate::check(&scenario).map_err(|(path, problem)| ScenarioError::Override {
         file: file.to_string(),

@@ -21,15 +21,21 @@ pub struct Override {
 impl std::str::FromStr for Override {
     type Err = String;
     fn from_str(arg: &str) -> Result<Self, String> {
-        let (path, raw) = arg
-            .split_once('=')
-            .ok_or_else(|| format!("--set {arg:?} must look like path=value, e.g. network.loss.bernoulli=0.05"))?;
+        let (path, raw) = arg.split_once('=').ok_or_else(|| {
+            format!("--set {arg:?} must look like path=value, e.g. network.loss.bernoulli=0.05")
+        })?;
         let path = path.trim();
         if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(format!("--set {arg:?}: the path {path:?} has an empty part"));
+            return Err(format!(
+                "--set {arg:?}: the path {path:?} has an empty part"
+            ));
         }
         let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
-        Ok(Override { arg: arg.to_string(), path: path.to_string(), value })
+        Ok(Override {
+            arg: arg.to_string(),
+            path: path.to_string(),
+            value,
+        })
     }
 }
 
@@ -58,14 +64,21 @@ impl Override {
                     *slot = self.value.clone();
                     Ok(())
                 }
-                None => Err(format!("index {i} is past the end of a list of {}", items.len())),
+                None => Err(format!(
+                    "index {i} is past the end of a list of {}",
+                    items.len()
+                )),
             },
             (other, segment) => Err(format!("cannot set {segment:?} inside {}", kind(other))),
         }
     }
 }
 
-fn child<'v>(node: &'v mut Value, segment: &Segment, create: bool) -> Result<&'v mut Value, String> {
+fn child<'v>(
+    node: &'v mut Value,
+    segment: &Segment,
+    create: bool,
+) -> Result<&'v mut Value, String> {
     let description = kind(node);
     match (node, segment) {
         (Value::Object(map), Segment::Key(k)) => {
@@ -83,9 +96,13 @@ fn child<'v>(node: &'v mut Value, segment: &Segment, create: bool) -> Result<&'v
         }
         (Value::Array(items), Segment::Index(i)) => {
             let len = items.len();
-            items.get_mut(*i).ok_or_else(|| format!("index {i} is past the end of a list of {len}"))
+            items
+                .get_mut(*i)
+                .ok_or_else(|| format!("index {i} is past the end of a list of {len}"))
         }
-        (_, segment) => Err(format!("cannot go into {segment:?}: the value there is {description}")),
+        (_, segment) => Err(format!(
+            "cannot go into {segment:?}: the value there is {description}"
+        )),
     }
 }
 
@@ -106,12 +123,25 @@ mod tests {
 
     #[test]
     fn sets_nested_values_and_creates_objects() {
-        let mut doc: Value = serde_json::from_str(r#"{"network": {}, "faults": [{"heal": {"at": "1s"}}]}"#).unwrap();
-        "network.loss.bernoulli=0.05".parse::<Override>().unwrap().apply(&mut doc).unwrap();
-        "faults.0.heal.at=2s".parse::<Override>().unwrap().apply(&mut doc).unwrap();
+        let mut doc: Value =
+            serde_json::from_str(r#"{"network": {}, "faults": [{"heal": {"at": "1s"}}]}"#).unwrap();
+        "network.loss.bernoulli=0.05"
+            .parse::<Override>()
+            .unwrap()
+            .apply(&mut doc)
+            .unwrap();
+        "faults.0.heal.at=2s"
+            .parse::<Override>()
+            .unwrap()
+            .apply(&mut doc)
+            .unwrap();
         assert_eq!(doc["network"]["loss"]["bernoulli"], 0.05);
         assert_eq!(doc["faults"][0]["heal"]["at"], "2s");
-        let err = "faults.3.heal.at=2s".parse::<Override>().unwrap().apply(&mut doc).unwrap_err();
+        let err = "faults.3.heal.at=2s"
+            .parse::<Override>()
+            .unwrap()
+            .apply(&mut doc)
+            .unwrap_err();
         assert!(err.contains("past the end"), "{err}");
         assert!("no-equals-sign".parse::<Override>().is_err());
     }

@@ -318,7 +318,10 @@ pub struct EdgesSpec {
 
 impl Default for EdgesSpec {
     fn default() -> Self {
-        EdgesSpec { count: default_edge_count(), seeds: default_seed_nodes() }
+        EdgesSpec {
+            count: default_edge_count(),
+            seeds: default_seed_nodes(),
+        }
     }
 }
 

@@ -25,7 +25,10 @@ fn fail<T>(path: &str, problem: impl Into<String>) -> Result<T, Problem> {
 pub fn check(s: &Scenario) -> Result<(), Problem> {
     let n = s.nodes.count;
     if s.name.trim().is_empty() || s.name.contains(['/', '\\']) {
-        return fail("name", "the name must be non-empty and contain no path separators");
+        return fail(
+            "name",
+            "the name must be non-empty and contain no path separators",
+        );
     }
     if s.duration.0 == 0 {
         return fail("duration", "the duration must be greater than 0");
@@ -38,21 +41,40 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
     }
     check_groups(s)?;
     if s.edges.seeds > n {
-        return fail("edges.seeds", format!("{} seed nodes but only {n} nodes", s.edges.seeds));
+        return fail(
+            "edges.seeds",
+            format!("{} seed nodes but only {n} nodes", s.edges.seeds),
+        );
     }
     if s.edges.count > s.edges.seeds {
-        return fail("edges.count", format!("{} edges per node but only {} seed nodes", s.edges.count, s.edges.seeds));
+        return fail(
+            "edges.count",
+            format!(
+                "{} edges per node but only {} seed nodes",
+                s.edges.count, s.edges.seeds
+            ),
+        );
     }
     check_network(s)?;
     for (i, fault) in s.faults.iter().enumerate() {
         let base = format!("faults.{i}.{}", fault.kind());
         if fault.at() > s.duration {
-            return fail(&format!("{base}.at"), format!("at {} is after the end of the run ({})", fault.at(), s.duration));
+            return fail(
+                &format!("{base}.at"),
+                format!(
+                    "at {} is after the end of the run ({})",
+                    fault.at(),
+                    s.duration
+                ),
+            );
         }
         match fault {
             FaultSpec::Partition { groups, .. } => {
                 if groups.is_empty() {
-                    return fail(&format!("{base}.groups"), "a partition needs at least one group");
+                    return fail(
+                        &format!("{base}.groups"),
+                        "a partition needs at least one group",
+                    );
                 }
                 for (g, set) in groups.iter().enumerate() {
                     check_set(&format!("{base}.groups.{g}"), set, n)?;
@@ -66,10 +88,16 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
     }
     if let Some(w) = &s.workload {
         if w.writers > n {
-            return fail("workload.writers", format!("{} writers but only {n} nodes", w.writers));
+            return fail(
+                "workload.writers",
+                format!("{} writers but only {n} nodes", w.writers),
+            );
         }
         if w.readers > n {
-            return fail("workload.readers", format!("{} readers but only {n} nodes", w.readers));
+            return fail(
+                "workload.readers",
+                format!("{} readers but only {n} nodes", w.readers),
+            );
         }
         if w.put_every.0 == 0 {
             return fail("workload.put_every", "put_every must be greater than 0");
@@ -83,24 +111,40 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
         if w.key_bytes + w.value_bytes.min(u32::MAX - 255) > MAX_KEY_PLUS_VALUE {
             return fail(
                 "workload.value_bytes",
-                format!("key_bytes + value_bytes must be at most {MAX_KEY_PLUS_VALUE} (PROTOCOL.md §3)"),
+                format!(
+                    "key_bytes + value_bytes must be at most {MAX_KEY_PLUS_VALUE} (PROTOCOL.md §3)"
+                ),
             );
         }
         let min_work = s.nodes.config.min_work.unwrap_or(DEFAULT_MIN_WORK);
         if w.work_bits < min_work {
             return fail(
                 "workload.work_bits",
-                format!("work_bits {} is below the nodes' min_work {min_work}: every write would be refused", w.work_bits),
+                format!(
+                    "work_bits {} is below the nodes' min_work {min_work}: every write would be refused",
+                    w.work_bits
+                ),
             );
         }
         if w.work_bits > MAX_WORK_BITS {
-            return fail("workload.work_bits", format!("work_bits must be at most {MAX_WORK_BITS}: mining is real CPU"));
+            return fail(
+                "workload.work_bits",
+                format!("work_bits must be at most {MAX_WORK_BITS}: mining is real CPU"),
+            );
         }
     }
     let c = &s.nodes.config;
-    for (name, value) in [("k", c.k), ("replicas", c.replicas), ("alpha", c.alpha), ("lookup_budget", c.lookup_budget)] {
+    for (name, value) in [
+        ("k", c.k),
+        ("replicas", c.replicas),
+        ("alpha", c.alpha),
+        ("lookup_budget", c.lookup_budget),
+    ] {
         if value == Some(0) {
-            return fail(&format!("nodes.config.{name}"), format!("{name} must be at least 1"));
+            return fail(
+                &format!("nodes.config.{name}"),
+                format!("{name} must be at least 1"),
+            );
         }
     }
     Ok(())
@@ -108,7 +152,10 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
 
 fn check_set(path: &str, set: &NodeSet, n: u32) -> Result<(), Problem> {
     match set.max_index() {
-        Some(max) if max >= n => fail(path, format!("node {max} does not exist: there are {n} nodes (0..{n})")),
+        Some(max) if max >= n => fail(
+            path,
+            format!("node {max} does not exist: there are {n} nodes (0..{n})"),
+        ),
         _ => Ok(()),
     }
 }
@@ -117,20 +164,32 @@ fn check_groups(s: &Scenario) -> Result<(), Problem> {
     let n = s.nodes.count;
     let s24 = s.nodes.groups.ipv4_24s.unwrap_or(n);
     if s24 == 0 || s24 > n {
-        return fail("nodes.groups.ipv4_24s", format!("ipv4_24s must be between 1 and the node count {n}"));
+        return fail(
+            "nodes.groups.ipv4_24s",
+            format!("ipv4_24s must be between 1 and the node count {n}"),
+        );
     }
     if s24 < n && n.div_ceil(s24) > 250 {
         return fail("nodes.groups.ipv4_24s", "at most 250 nodes fit in one /24");
     }
     let s16 = s.nodes.groups.ipv4_16s.unwrap_or(s24);
     if s16 == 0 || s16 > s24 {
-        return fail("nodes.groups.ipv4_16s", format!("ipv4_16s must be between 1 and the number of /24s ({s24})"));
+        return fail(
+            "nodes.groups.ipv4_16s",
+            format!("ipv4_16s must be between 1 and the number of /24s ({s24})"),
+        );
     }
     if s24.div_ceil(s16) > SLASH24_PER_16 {
-        return fail("nodes.groups.ipv4_16s", "too few /16s: at most 256 /24s fit in one /16");
+        return fail(
+            "nodes.groups.ipv4_16s",
+            "too few /16s: at most 256 /24s fit in one /16",
+        );
     }
     if s16 > MAX_SLASH16 {
-        return fail("nodes.groups.ipv4_16s", format!("at most {MAX_SLASH16} /16 prefixes"));
+        return fail(
+            "nodes.groups.ipv4_16s",
+            format!("at most {MAX_SLASH16} /16 prefixes"),
+        );
     }
     Ok(())
 }
@@ -145,7 +204,10 @@ fn check_network(s: &Scenario) -> Result<(), Problem> {
     if let Some(b) = &net.bandwidth
         && b.uplink_kbps == 0
     {
-        return fail("network.bandwidth.uplink_kbps", "uplink_kbps must be greater than 0");
+        return fail(
+            "network.bandwidth.uplink_kbps",
+            "uplink_kbps must be greater than 0",
+        );
     }
     match &net.topology {
         TopologySpec::Full => {}
@@ -156,7 +218,10 @@ fn check_network(s: &Scenario) -> Result<(), Problem> {
             if latency.len() != weights.len() {
                 return fail(
                     "network.topology.regions.latency",
-                    format!("the latency matrix needs {} rows, one per region", weights.len()),
+                    format!(
+                        "the latency matrix needs {} rows, one per region",
+                        weights.len()
+                    ),
                 );
             }
             for (i, row) in latency.iter().enumerate() {
@@ -170,12 +235,18 @@ fn check_network(s: &Scenario) -> Result<(), Problem> {
         }
         TopologySpec::RandomGeometric { sites, .. } => {
             if *sites == 0 || *sites > 4096 {
-                return fail("network.topology.random_geometric.sites", "sites must be between 1 and 4096");
+                return fail(
+                    "network.topology.random_geometric.sites",
+                    "sites must be between 1 and 4096",
+                );
             }
         }
         TopologySpec::EdgeList { sites, edges } => {
             if *sites == 0 || *sites > 4096 {
-                return fail("network.topology.edge_list.sites", "sites must be between 1 and 4096");
+                return fail(
+                    "network.topology.edge_list.sites",
+                    "sites must be between 1 and 4096",
+                );
             }
             for (i, (a, b, _)) in edges.iter().enumerate() {
                 if a >= sites || b >= sites {

@@ -217,7 +217,11 @@ impl<'de> Deserialize<'de> for NodeSet {
                 if v == "all" {
                     return Ok(NodeSet::All);
                 }
-                let bad = || E::custom(format!("node set {v:?} must be \"all\" or a range \"a..b\" with a < b"));
+                let bad = || {
+                    E::custom(format!(
+                        "node set {v:?} must be \"all\" or a range \"a..b\" with a < b"
+                    ))
+                };
                 let (a, b) = v.split_once("..").ok_or_else(bad)?;
                 let a: u32 = a.trim().parse().map_err(|_| bad())?;
                 let b: u32 = b.trim().parse().map_err(|_| bad())?;
@@ -226,7 +230,10 @@ impl<'de> Deserialize<'de> for NodeSet {
                 }
                 Ok(NodeSet::Range(a, b))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<NodeSet, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<NodeSet, A::Error> {
                 let mut out = Vec::new();
                 while let Some(i) = seq.next_element::<u32>()? {
                     out.push(i);

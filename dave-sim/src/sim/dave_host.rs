@@ -44,7 +44,16 @@ pub fn config_from(o: &ConfigOverrides) -> Config {
         ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v.as_std(); } )* };
     }
     set!(min_work, shard_capacity, entry_overhead, lookup_budget);
-    set_usize!(replicas, alpha, referrals, k, group_limit, group_limit_table, npeer_limit, max_candidates);
+    set_usize!(
+        replicas,
+        alpha,
+        referrals,
+        k,
+        group_limit,
+        group_limit_table,
+        npeer_limit,
+        max_candidates
+    );
     set_duration!(
         max_clock_skew,
         ttl,
@@ -80,7 +89,11 @@ impl SimHost for DaveHost {
     }
 
     fn poll_transmit(&mut self, buf: &mut [u8]) -> Option<HostTransmit> {
-        self.node.poll_transmit(buf).map(|t| HostTransmit { to: t.to, len: t.len, spoofed_source: None })
+        self.node.poll_transmit(buf).map(|t| HostTransmit {
+            to: t.to,
+            len: t.len,
+            spoofed_source: None,
+        })
     }
 
     fn poll_timeout(&mut self) -> Option<SimTime> {
@@ -114,11 +127,24 @@ impl ScenarioHost for DaveHost {
 
     fn write(&mut self, now: SimTime, r: &WriteRequest<'_>) -> Option<WriteTicket> {
         let key = SigningKey::from_bytes(&r.signing_seed);
-        let dat = Dat::new(&key, r.key, r.value, now.0 / 1000, r.work_bits, 1, r.salt_start).ok()?;
+        let dat = Dat::new(
+            &key,
+            r.key,
+            r.value,
+            now.0 / 1000,
+            r.work_bits,
+            1,
+            r.salt_start,
+        )
+        .ok()?;
         let record = dat.record_id().0;
         let pubkey = dat.pubkey;
         let lookup = self.node.put(time(now), dat).ok()?;
-        Some(WriteTicket { lookup: lookup.0, record, pubkey })
+        Some(WriteTicket {
+            lookup: lookup.0,
+            record,
+            pubkey,
+        })
     }
 
     fn read(&mut self, now: SimTime, pubkey: &[u8; 32], key: &[u8]) -> Option<u64> {
@@ -152,7 +178,10 @@ impl ScenarioHost for DaveHost {
     }
 
     fn peer_summary(&self) -> PeerSummary {
-        let mut s = PeerSummary { records: self.node.record_count() as u32, ..PeerSummary::default() };
+        let mut s = PeerSummary {
+            records: self.node.record_count() as u32,
+            ..PeerSummary::default()
+        };
         for p in self.node.peers() {
             match p.state {
                 PeerState::Candidate => s.candidates += 1,

@@ -36,6 +36,7 @@ const SAMPLED_NODES: u32 = 16;
 const DEFAULT_REPLICAS: u32 = 5;
 
 /// Options of one run.
+#[derive(Default)]
 pub struct RunOptions<'a> {
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
@@ -45,12 +46,6 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a mut dyn FnMut(SimTime, u64)>,
     /// Called for every delivered datagram (e.g. the `--pcap` writer).
     pub tap: Option<DeliveryTap>,
-}
-
-impl Default for RunOptions<'_> {
-    fn default() -> Self {
-        RunOptions { seed: None, trace: Trace::default(), progress: None, tap: None }
-    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -118,7 +113,12 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
     let addrs = addr::plan(n, n24, n16);
     let clocks = make_clocks(scenario, seed);
     let network = Network::new(&scenario.network, n as usize, seed);
-    let mut engine = Engine::new(network, addrs.clone(), clocks, std::mem::take(&mut options.trace));
+    let mut engine = Engine::new(
+        network,
+        addrs.clone(),
+        clocks,
+        std::mem::take(&mut options.trace),
+    );
     if let Some(tap) = options.tap.take() {
         engine.set_delivery_tap(tap);
     }
@@ -138,7 +138,11 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
         readers: Vec::new(),
         catalog: Vec::new(),
         collector: Collector::new(replicas as usize),
-        faults: scenario.faults.iter().map(|_| FaultState { fired: 0 }).collect(),
+        faults: scenario
+            .faults
+            .iter()
+            .map(|_| FaultState { fired: 0 })
+            .collect(),
         active_partition: None,
         churn_leaves: 0,
         churn_joins: 0,
@@ -165,15 +169,27 @@ fn make_clocks(s: &Scenario, seed: u64) -> Vec<Clock> {
         .map(|i| {
             let mut r = stream(seed, "clock", u64::from(i));
             Clock {
-                offset_us: if max_offset > 0 { r.random_range(-max_offset..=max_offset) } else { 0 },
-                drift_ppm: if max_drift > 0 { r.random_range(-max_drift..=max_drift) } else { 0 },
+                offset_us: if max_offset > 0 {
+                    r.random_range(-max_offset..=max_offset)
+                } else {
+                    0
+                },
+                drift_ppm: if max_drift > 0 {
+                    r.random_range(-max_drift..=max_drift)
+                } else {
+                    0
+                },
             }
         })
         .collect()
 }
 
 /// Each node gets `count` distinct seed nodes other than itself (partial Fisher–Yates).
-fn make_edges(s: &Scenario, seed: u64, addrs: &[std::net::SocketAddr]) -> Vec<Vec<std::net::SocketAddr>> {
+fn make_edges(
+    s: &Scenario,
+    seed: u64,
+    addrs: &[std::net::SocketAddr],
+) -> Vec<Vec<std::net::SocketAddr>> {
     (0..s.nodes.count)
         .map(|i| {
             let mut r = stream(seed, "edges", u64::from(i));
@@ -190,18 +206,20 @@ fn make_edges(s: &Scenario, seed: u64, addrs: &[std::net::SocketAddr]) -> Vec<Ve
 
 fn lifetime(spec: &LifetimeSpec, r: &mut ChaCha12Rng) -> u64 {
     let sample = match spec {
-        LifetimeSpec::Exponential { mean } => {
-            Exp::new(1.0 / (mean.0.max(1) as f64)).map(|d| d.sample(r)).unwrap_or(mean.0 as f64)
-        }
-        LifetimeSpec::Weibull { scale, shape } => {
-            Weibull::new(scale.0.max(1) as f64, shape.0).map(|d| d.sample(r)).unwrap_or(scale.0 as f64)
-        }
+        LifetimeSpec::Exponential { mean } => Exp::new(1.0 / (mean.0.max(1) as f64))
+            .map(|d| d.sample(r))
+            .unwrap_or(mean.0 as f64),
+        LifetimeSpec::Weibull { scale, shape } => Weibull::new(scale.0.max(1) as f64, shape.0)
+            .map(|d| d.sample(r))
+            .unwrap_or(scale.0 as f64),
     };
     (sample.max(1.0) as u64).min(u64::MAX / 4)
 }
 
 fn exp_interval(mean_us: u64, r: &mut ChaCha12Rng) -> u64 {
-    let x = Exp::new(1.0 / (mean_us.max(1) as f64)).map(|d| d.sample(r)).unwrap_or(mean_us as f64);
+    let x = Exp::new(1.0 / (mean_us.max(1) as f64))
+        .map(|d| d.sample(r))
+        .unwrap_or(mean_us as f64);
     (x.max(1.0) as u64).min(u64::MAX / 4)
 }
 
@@ -226,7 +244,8 @@ impl<H: ScenarioHost> World<'_, H> {
             }
         }
         for (i, f) in s.faults.iter().enumerate() {
-            self.engine.schedule(SimTime(f.at().0), Action::Fault(i as u32));
+            self.engine
+                .schedule(SimTime(f.at().0), Action::Fault(i as u32));
         }
         if let Some(w) = &s.workload
             && H::SUPPORTS_WORKLOAD
@@ -257,17 +276,27 @@ impl<H: ScenarioHost> World<'_, H> {
             v.extend(tail);
             v
         };
-        for (slot, node) in order("writers").into_iter().take(w.writers as usize).enumerate() {
+        for (slot, node) in order("writers")
+            .into_iter()
+            .take(w.writers as usize)
+            .enumerate()
+        {
             let mut r = stream(self.seed, "writer", slot as u64);
             let first = w.start.0 + exp_interval(w.put_every.0, &mut r);
             self.writers.push((node, r, 0));
-            self.engine.schedule(SimTime(first), Action::Write(slot as u32));
+            self.engine
+                .schedule(SimTime(first), Action::Write(slot as u32));
         }
-        for (slot, node) in order("readers").into_iter().take(w.readers as usize).enumerate() {
+        for (slot, node) in order("readers")
+            .into_iter()
+            .take(w.readers as usize)
+            .enumerate()
+        {
             let mut r = stream(self.seed, "reader", slot as u64);
             let first = w.start.0 + exp_interval(w.get_every.0, &mut r);
             self.readers.push((node, r));
-            self.engine.schedule(SimTime(first), Action::Read(slot as u32));
+            self.engine
+                .schedule(SimTime(first), Action::Read(slot as u32));
         }
     }
 
@@ -275,8 +304,14 @@ impl<H: ScenarioHost> World<'_, H> {
         self.engine.take_events(&mut self.events);
         for e in self.events.drain(..) {
             match H::observe(&e.event, &mut self.backups[e.node as usize]) {
-                Observation::LookupDone { lookup, found, hops, queries } => {
-                    self.collector.lookup_done(e.time, e.node, lookup, found, hops, queries);
+                Observation::LookupDone {
+                    lookup,
+                    found,
+                    hops,
+                    queries,
+                } => {
+                    self.collector
+                        .lookup_done(e.time, e.node, lookup, found, hops, queries);
                 }
                 Observation::Stored { record } => self.collector.stored(e.time, e.node, record),
                 Observation::Forgotten { record } => self.collector.forgotten(e.node, record),
@@ -297,20 +332,28 @@ impl<H: ScenarioHost> World<'_, H> {
             addr: self.engine.addr(i),
             edges: &self.edges[idx],
             key_seed: seed_bytes(self.seed, "node-key", u64::from(i)),
-            rng_seed: seed_bytes(self.seed, "node-rng", u64::from(i) << 32 | u64::from(self.incarnation[idx])),
+            rng_seed: seed_bytes(
+                self.seed,
+                "node-rng",
+                u64::from(i) << 32 | u64::from(self.incarnation[idx]),
+            ),
             config: &self.scenario.nodes.config,
             crypto: self.crypto.clone(),
             now: self.engine.local_now(i),
         };
-        let backup = (from == RestartFrom::Backup && self.incarnation[idx] > 1).then(|| &self.backups[idx]);
+        let backup =
+            (from == RestartFrom::Backup && self.incarnation[idx] > 1).then(|| &self.backups[idx]);
         let host = H::create(&ctx, backup);
         self.engine.start(i, host);
     }
 
     fn schedule_leave(&mut self, i: u32, now: u64) {
-        let (Some(c), Some(r)) = (&self.scenario.churn, self.churn_rng[i as usize].as_mut()) else { return };
+        let (Some(c), Some(r)) = (&self.scenario.churn, self.churn_rng[i as usize].as_mut()) else {
+            return;
+        };
         let at = (now + lifetime(&c.session, r)).max(c.start.0);
-        self.engine.schedule(SimTime(at), Action::Leave(i, self.life[i as usize]));
+        self.engine
+            .schedule(SimTime(at), Action::Leave(i, self.life[i as usize]));
     }
 
     fn handle(&mut self, t: SimTime, action: Action, options: &mut RunOptions<'_>) {
@@ -324,14 +367,20 @@ impl<H: ScenarioHost> World<'_, H> {
             Action::Leave(i, life) if life == self.life[i as usize] && self.engine.is_up(i) => {
                 self.engine.stop(i);
                 self.churn_leaves += 1;
-                if let (Some(c), Some(r)) = (&self.scenario.churn, self.churn_rng[i as usize].as_mut()) {
+                if let (Some(c), Some(r)) =
+                    (&self.scenario.churn, self.churn_rng[i as usize].as_mut())
+                {
                     let at = t.0 + lifetime(&c.downtime, r);
                     self.engine.schedule(SimTime(at), Action::Rejoin(i, life));
                 }
                 text = format!("leave {i}");
             }
             Action::Rejoin(i, life) if life == self.life[i as usize] && !self.engine.is_up(i) => {
-                let from = self.scenario.churn.as_ref().map_or(RestartFrom::Backup, |c| c.restart);
+                let from = self
+                    .scenario
+                    .churn
+                    .as_ref()
+                    .map_or(RestartFrom::Backup, |c| c.restart);
                 self.start_node(i, from);
                 self.churn_joins += 1;
                 self.schedule_leave(i, t.0);
@@ -401,7 +450,9 @@ impl<H: ScenarioHost> World<'_, H> {
     }
 
     fn write(&mut self, t: SimTime, slot: u32) -> String {
-        let Some(w) = &self.scenario.workload else { return String::new() };
+        let Some(w) = &self.scenario.workload else {
+            return String::new();
+        };
         let (node, rng, seq) = &mut self.writers[slot as usize];
         let (node, seq_now) = (*node, *seq);
         *seq += 1;
@@ -427,28 +478,42 @@ impl<H: ScenarioHost> World<'_, H> {
             work_bits: w.work_bits,
             salt_start,
         };
-        let Some(Some(ticket)) = self.engine.with_host(node, |h, now| h.write(now, &request)) else {
+        let Some(Some(ticket)) = self.engine.with_host(node, |h, now| h.write(now, &request))
+        else {
             self.writes_skipped += 1;
             return format!("write skipped by node {node}");
         };
         self.collector.record_written(t, node, ticket.record);
-        self.collector.lookup_started(t, node, ticket.lookup, "put", ticket.record);
-        self.catalog.push(CatalogEntry { record: ticket.record, pubkey: ticket.pubkey, key, written: t.0 });
+        self.collector
+            .lookup_started(t, node, ticket.lookup, "put", ticket.record);
+        self.catalog.push(CatalogEntry {
+            record: ticket.record,
+            pubkey: ticket.pubkey,
+            key,
+            written: t.0,
+        });
         if t.0 + PROPAGATION_WINDOW_US <= self.end {
-            self.engine.schedule(SimTime(t.0 + PROPAGATION_WINDOW_US), Action::CheckRecord(ticket.record));
+            self.engine.schedule(
+                SimTime(t.0 + PROPAGATION_WINDOW_US),
+                Action::CheckRecord(ticket.record),
+            );
         }
         format!("write {:016x} by node {node}", ticket.record)
     }
 
     fn read(&mut self, t: SimTime, slot: u32) -> String {
-        let Some(w) = &self.scenario.workload else { return String::new() };
+        let Some(w) = &self.scenario.workload else {
+            return String::new();
+        };
         let (node, rng) = &mut self.readers[slot as usize];
         let node = *node;
         let next = t.0 + exp_interval(w.get_every.0, rng);
         if next + w.quiet_tail.0 < self.end {
             self.engine.schedule(SimTime(next), Action::Read(slot));
         }
-        let readable = self.catalog.partition_point(|e| e.written + w.read_after.0 <= t.0);
+        let readable = self
+            .catalog
+            .partition_point(|e| e.written + w.read_after.0 <= t.0);
         if readable == 0 {
             return String::new();
         }
@@ -462,10 +527,14 @@ impl<H: ScenarioHost> World<'_, H> {
         };
         let entry = &self.catalog[index];
         let (record, pubkey, key) = (entry.record, entry.pubkey, entry.key.clone());
-        let Some(Some(lookup)) = self.engine.with_host(node, |h, now| h.read(now, &pubkey, &key)) else {
+        let Some(Some(lookup)) = self
+            .engine
+            .with_host(node, |h, now| h.read(now, &pubkey, &key))
+        else {
             return String::new();
         };
-        self.collector.lookup_started(t, node, lookup, "get", record);
+        self.collector
+            .lookup_started(t, node, lookup, "get", record);
         format!("read {record:016x} by node {node}")
     }
 
@@ -502,9 +571,24 @@ impl<H: ScenarioHost> World<'_, H> {
                 });
             }
         }
-        let gets_finished = self.collector.lookups.iter().filter(|l| l.kind == "get" && l.finished).count() as u64;
-        let gets_found = self.collector.lookups.iter().filter(|l| l.kind == "get" && l.success).count() as u64;
-        let puts_finished = self.collector.lookups.iter().filter(|l| l.kind == "put" && l.finished).count() as u64;
+        let gets_finished = self
+            .collector
+            .lookups
+            .iter()
+            .filter(|l| l.kind == "get" && l.finished)
+            .count() as u64;
+        let gets_found = self
+            .collector
+            .lookups
+            .iter()
+            .filter(|l| l.kind == "get" && l.success)
+            .count() as u64;
+        let puts_finished = self
+            .collector
+            .lookups
+            .iter()
+            .filter(|l| l.kind == "put" && l.finished)
+            .count() as u64;
         let active_mean = mean(active.iter().copied());
         self.collector.last_active_mean = active_mean;
         self.collector.last_reliability = reliability.clone();
@@ -521,7 +605,12 @@ impl<H: ScenarioHost> World<'_, H> {
             records_held,
             active_peers_mean: active_mean,
             reliability_median: quantile(&mut reliability, 0.5),
-            datagrams_by_op: stats.delivered_by_op.iter().map(u64::to_string).collect::<Vec<_>>().join(";"),
+            datagrams_by_op: stats
+                .delivered_by_op
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(";"),
         });
     }
 
@@ -539,13 +628,21 @@ impl<H: ScenarioHost> World<'_, H> {
         metrics.insert("datagrams_duplicated".into(), stats.duplicated as f64);
         metrics.insert("bytes_delivered".into(), stats.bytes_delivered as f64);
         for r in DropReason::ALL {
-            metrics.insert(format!("datagrams_dropped_{}", r.name()), stats.dropped[r.index()] as f64);
+            metrics.insert(
+                format!("datagrams_dropped_{}", r.name()),
+                stats.dropped[r.index()] as f64,
+            );
         }
-        metrics.insert("verifications_computed".into(), self.crypto.computed() as f64);
+        metrics.insert(
+            "verifications_computed".into(),
+            self.crypto.computed() as f64,
+        );
         metrics.insert("verifications_cached".into(), self.crypto.cached() as f64);
         metrics.insert("churn_leaves".into(), self.churn_leaves as f64);
         metrics.insert("churn_joins".into(), self.churn_joins as f64);
-        let up = (0..self.scenario.nodes.count).filter(|&i| engine.is_up(i)).count();
+        let up = (0..self.scenario.nodes.count)
+            .filter(|&i| engine.is_up(i))
+            .count();
         metrics.insert("nodes_up_end".into(), up as f64);
 
         let s = self.scenario;
@@ -554,7 +651,11 @@ impl<H: ScenarioHost> World<'_, H> {
             .faults
             .iter()
             .zip(&self.faults)
-            .map(|(spec, st)| FaultReport { kind: spec.kind().to_string(), at: spec.at().to_string(), fired: st.fired })
+            .map(|(spec, st)| FaultReport {
+                kind: spec.kind().to_string(),
+                at: spec.at().to_string(),
+                fired: st.fired,
+            })
             .collect();
         for (i, f) in faults.iter().enumerate() {
             if f.fired == 0 && f.kind != "heal" {
@@ -571,24 +672,39 @@ impl<H: ScenarioHost> World<'_, H> {
             warnings.push("churn is configured but no node left".to_string());
         }
         if s.workload.is_some() && !H::SUPPORTS_WORKLOAD {
-            warnings.push("the workload was ignored: this host type cannot read or write".to_string());
+            warnings
+                .push("the workload was ignored: this host type cannot read or write".to_string());
         }
         if self.writes_skipped > 0 {
-            warnings.push(format!("{} writes were skipped (writer down or record refused)", self.writes_skipped));
+            warnings.push(format!(
+                "{} writes were skipped (writer down or record refused)",
+                self.writes_skipped
+            ));
         }
         let expectations: Vec<ExpectationResult> = s
             .expect
             .iter()
             .map(|(name, bound)| {
                 let measured = metrics.get(&name.0).copied().unwrap_or(f64::NAN);
-                ExpectationResult { metric: name.0.clone(), bound: bound.to_string(), measured, pass: bound.holds(measured) }
+                ExpectationResult {
+                    metric: name.0.clone(),
+                    bound: bound.to_string(),
+                    measured,
+                    pass: bound.holds(measured),
+                }
             })
             .collect();
         let traffic = OPS
             .iter()
             .enumerate()
             .map(|(i, op)| {
-                (op.to_string(), OpTraffic { datagrams: stats.delivered_by_op[i], bytes: stats.bytes_by_op[i] })
+                (
+                    op.to_string(),
+                    OpTraffic {
+                        datagrams: stats.delivered_by_op[i],
+                        bytes: stats.bytes_by_op[i],
+                    },
+                )
             })
             .collect();
         let mut effective = s.clone();
@@ -601,7 +717,10 @@ impl<H: ScenarioHost> World<'_, H> {
             virtual_duration_s: self.end as f64 / 1e6,
             passed: expectations.iter().all(|e| e.pass),
             metrics,
-            datagrams_dropped: DropReason::ALL.iter().map(|r| (r.name().to_string(), stats.dropped[r.index()])).collect(),
+            datagrams_dropped: DropReason::ALL
+                .iter()
+                .map(|r| (r.name().to_string(), stats.dropped[r.index()]))
+                .collect(),
             traffic,
             expectations,
             faults,

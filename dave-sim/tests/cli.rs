@@ -1,0 +1,143 @@
+//! The binary's contract: exit 0 when expectations hold, 1 when one fails (naming it and its
+//! measured value), 2 for bad input; `validate`, `schema`, and the files a run writes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dave-sim"))
+}
+
+fn tiny() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/tiny.json")
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dave-sim-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn run_writes_every_file_and_exits_0_when_expectations_hold() {
+    let dir = out_dir("ok");
+    let o = bin()
+        .arg(tiny())
+        .arg("--out")
+        .arg(&dir)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("trace hash "));
+    for f in [
+        "summary.json",
+        "timing.json",
+        "timeseries.csv",
+        "records.csv",
+        "lookups.csv",
+        "peers.csv",
+    ] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["passed"], true);
+    assert!(
+        summary.get("wall_s").is_none(),
+        "wall time belongs in timing.json"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn failed_expectation_exits_1_and_names_the_metric() {
+    let dir = out_dir("fail");
+    let o = bin()
+        .args([
+            "run",
+            tiny().to_str().unwrap(),
+            "--quiet",
+            "--set",
+            "expect.datagrams_delivered=< 1",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("FAIL datagrams_delivered < 1 (measured "),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_exits_2_with_a_located_message() {
+    let dir = out_dir("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\n  \"name\": \"x\",\n  \"duration\": \"5 minutes\",\n  \"nodes\": {\"count\": 3}\n}\n",
+    )
+    .unwrap();
+    let o = bin().arg(&bad).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(t.contains("bad.json:3:") && t.contains("`duration`"), "{t}");
+    let o = bin()
+        .args(["validate", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = bin()
+        .args(["run", tiny().to_str().unwrap(), "--set", "nodes.count=-1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--set nodes.count=-1"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn validate_and_schema() {
+    let o = bin()
+        .args(["validate", tiny().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = bin().arg("schema").output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(schema["properties"]["network"].is_object());
+}
+
+#[test]
+fn check_determinism_passes_on_a_deterministic_run() {
+    let dir = out_dir("det");
+    let o = bin()
+        .arg(tiny())
+        .arg("--check-determinism")
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("determinism: both runs gave trace hash"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
