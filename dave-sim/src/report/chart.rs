@@ -316,6 +316,8 @@ pub(crate) fn tick(v: f64) -> String {
         trim(format!("{v:.2}"))
     } else if a >= 0.01 {
         trim(format!("{v:.3}"))
+    } else if a >= 0.0001 {
+        trim(format!("{v:.5}"))
     } else {
         format!("{v:.1e}")
     }
@@ -352,6 +354,8 @@ mod tests {
         assert_eq!(tick(0.0), "0");
         assert_eq!(tick(250.0), "250");
         assert_eq!(tick(3_000_000.0), "3M");
+        assert_eq!(tick(0.0077), "0.0077");
+        assert_eq!(tick(0.00001), "1.0e-5");
     }
 
     #[test]
