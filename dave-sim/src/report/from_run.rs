@@ -12,8 +12,8 @@
 //! - Propagation: a record's curve is the share of its `REPLICAS` target holding it, from the
 //!   delays of its first `REPLICAS` store events; records written too close to the end for the
 //!   collector's propagation window are left out rather than counted as failures.
-//! - Storage by XOR distance needs each holding's distance, which the run does not record yet;
-//!   the chart then says so.
+//! - Storage: distances are those of every record every live node holds at the end of the run,
+//!   divided by the number of live nodes then.
 
 use std::collections::BTreeMap;
 
@@ -72,8 +72,13 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
         eclipse: EclipseData::default(),
         traffic: traffic(output),
         storage: StorageData {
-            nodes,
-            held_distances: None,
+            // Holdings are taken from live nodes at the end, so "per node" means per live node.
+            nodes: summary
+                .metrics
+                .get("nodes_up_end")
+                .filter(|n| n.is_finite() && **n >= 0.0)
+                .map_or(nodes, |n| *n as u64),
+            held_distances: Some(output.held_distances.clone()),
             replicas: Some(replicas),
         },
         expectations: summary

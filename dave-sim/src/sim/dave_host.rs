@@ -177,6 +177,14 @@ impl ScenarioHost for DaveHost {
         }
     }
 
+    fn held_distances(&self) -> Vec<u64> {
+        let id = self.node.node_id();
+        self.node
+            .records()
+            .map(|d| d.record_id().distance(id))
+            .collect()
+    }
+
     fn peer_summary(&self) -> PeerSummary {
         let mut s = PeerSummary {
             records: self.node.record_count() as u32,

@@ -118,6 +118,11 @@ pub trait ScenarioHost: SimHost + Sized {
     fn observe(event: &Self::Event, backup: &mut Self::Backup) -> Observation;
     /// The peer table now.
     fn peer_summary(&self) -> PeerSummary;
+    /// XOR distance from this node to each record it stores, for the storage chart; hosts
+    /// without a store hold nothing.
+    fn held_distances(&self) -> Vec<u64> {
+        Vec::new()
+    }
 }
 
 /// Echo hosts ping their edges once a second: a network-only scenario (no workload).

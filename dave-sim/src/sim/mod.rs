@@ -735,6 +735,10 @@ impl<H: ScenarioHost> World<'_, H> {
             peak_rss_bytes: output::peak_rss_bytes(),
             datagram_buffers: engine.buffers_allocated() as u64,
         };
+        let held_distances = (0..self.scenario.nodes.count)
+            .filter_map(|i| self.engine.host(i))
+            .flat_map(|h| h.held_distances())
+            .collect();
         let c = self.collector;
         RunOutput {
             summary,
@@ -743,6 +747,7 @@ impl<H: ScenarioHost> World<'_, H> {
             records: c.records,
             lookups: c.lookups,
             peers: c.peers,
+            held_distances,
             trace: self.engine.trace().clone(),
         }
     }

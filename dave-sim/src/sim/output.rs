@@ -27,6 +27,8 @@ pub struct RunOutput {
     pub lookups: Vec<LookupRow>,
     /// Sampled peer tables (`peers.csv`).
     pub peers: Vec<PeerRow>,
+    /// XOR distance of every (live node, stored record) pair at the end, for the storage chart.
+    pub held_distances: Vec<u64>,
     /// The trace (hash and checkpoints), for determinism checks.
     pub trace: Trace,
 }
