@@ -75,6 +75,10 @@ fn run_writes_charts_report_and_pcap() {
     assert!(md.contains("--seed 3"), "{md}");
     assert!(md.contains("| `get_success_rate` | >= 0.5 |"), "{md}");
     assert!(md.contains("| mean lookup hops |"), "{md}");
+    assert!(
+        md.contains("records each on average"),
+        "storage has data: {md}"
+    );
 
     // Every delivered datagram is in the capture.
     let summary: serde_json::Value =
