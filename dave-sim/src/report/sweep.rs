@@ -37,6 +37,7 @@ use serde_json::Value;
 
 use super::ReportError;
 use super::stats::MeanCi;
+use crate::scenario::Override;
 
 /// Per-run raw results.
 pub const RUNS_CSV: &str = "runs.csv";
@@ -225,51 +226,20 @@ impl SweepPlan {
     }
 }
 
-/// Parses a command-line value: JSON if it is JSON, a string otherwise.
-pub fn parse_value(raw: &str) -> Value {
-    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()))
-}
-
-/// Returns `scenario` with the value at dotted `path` set to `value`. Missing object keys are
-/// created (the scenario parser then rejects misspelt ones, naming the path); array segments
-/// must be in range.
-pub fn set_path(scenario: &Value, path: &str, value: Value) -> Result<Value, ReportError> {
-    let mut out = scenario.clone();
-    let mut node = &mut out;
-    for segment in path.split('.') {
-        node = match node {
-            Value::Object(map) => map
-                .entry(segment.to_owned())
-                .or_insert(Value::Object(serde_json::Map::new())),
-            Value::Array(items) => {
-                let len = items.len();
-                let i: usize = segment.parse().map_err(|_| {
-                    ReportError::Sweep(format!(
-                        "{path}: {segment:?} indexes an array: use a number"
-                    ))
-                })?;
-                items.get_mut(i).ok_or_else(|| {
-                    ReportError::Sweep(format!("{path}: index {i} out of range (array of {len})"))
-                })?
-            }
-            _ => {
-                return Err(ReportError::Sweep(format!(
-                    "{path}: {segment:?} goes inside a value that is neither object nor array"
-                )));
-            }
-        };
-    }
-    *node = value;
-    Ok(out)
-}
-
-/// The scenario for grid point `point` of `plan`.
+/// The scenario for grid point `point` of `plan`: each value is set exactly as `run --set
+/// path=value` would set it (same path syntax, JSON-or-string values, missing objects created and
+/// left for the scenario parser to judge).
 pub fn scenario_at(scenario: &Value, plan: &SweepPlan, point: usize) -> Result<Value, ReportError> {
-    plan.point_values(point)
-        .into_iter()
-        .try_fold(scenario.clone(), |s, (path, raw)| {
-            set_path(&s, path, parse_value(raw))
-        })
+    let mut doc = scenario.clone();
+    for (path, raw) in plan.point_values(point) {
+        let arg = format!("{path}={raw}");
+        let set: Override = arg
+            .parse()
+            .map_err(|problem| ReportError::Sweep(format!("--param {arg}: {problem}")))?;
+        set.apply(&mut doc)
+            .map_err(|problem| ReportError::Sweep(format!("--param {arg}: {problem}")))?;
+    }
+    Ok(doc)
 }
 
 /// Metrics of one run.
@@ -752,15 +722,20 @@ mod tests {
     }
 
     #[test]
-    fn set_path_creates_keys_and_indexes_arrays() {
+    fn grid_values_are_set_like_run_set() {
         let s: Value = serde_json::json!({"adversaries": [{"addresses": 1}], "n": 3});
-        let t = set_path(&s, "adversaries.0.addresses", parse_value("100")).unwrap();
+        let plan = |param: &str| SweepPlan::new(vec![param.parse().unwrap()], 1, 1).unwrap();
+        let t = scenario_at(&s, &plan("adversaries.0.addresses=100"), 0).unwrap();
         assert_eq!(t["adversaries"][0]["addresses"], 100);
-        let t = set_path(&s, "network.latency", parse_value("60ms")).unwrap();
+        let t = scenario_at(&s, &plan("network.latency=60ms"), 0).unwrap();
         assert_eq!(t["network"]["latency"], "60ms");
-        assert!(set_path(&s, "adversaries.3.addresses", parse_value("1")).is_err());
-        assert!(set_path(&s, "adversaries.x", parse_value("1")).is_err());
-        assert!(set_path(&s, "n.deeper", parse_value("1")).is_err());
+        let err = scenario_at(&s, &plan("adversaries.3.addresses=1"), 0).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("sweep: --param adversaries.3.addresses=1:"),
+            "{err}"
+        );
+        assert!(scenario_at(&s, &plan("n.deeper=1"), 0).is_err());
     }
 
     #[test]
