@@ -29,16 +29,20 @@ pub struct SweepArgs {
     pub file: Option<PathBuf>,
     /// A swept parameter: dotted path into the scenario and comma-separated values (repeatable;
     /// the grid is their product, the first one on the charts' x axis).
-    #[arg(long = "param", value_name = "PATH=V1,V2,...")]
+    #[arg(
+        long = "param",
+        value_name = "PATH=V1,V2,...",
+        conflicts_with = "merge"
+    )]
     pub params: Vec<String>,
     /// Seeds per grid point: the scenario's seed and the ones after it.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, conflicts_with = "merge")]
     pub seeds: u64,
     /// Runs in parallel (default: all cores). The output does not depend on it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "merge")]
     pub jobs: Option<usize>,
     /// Run only slice i of n (0-based), e.g. `--shard ${SLURM_ARRAY_TASK_ID}/32`.
-    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with = "merge")]
     pub shard: Option<Shard>,
     /// Merge the folders of shards into --out instead of running.
     #[arg(long, num_args = 1.., value_name = "DIR")]
