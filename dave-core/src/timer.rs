@@ -30,10 +30,12 @@ pub(crate) enum Timer {
     Expiry,
     /// The next table refresh lookup (join, then every REFRESH_EVERY).
     Refresh,
+    /// The next paced AUTH PING to a candidate learned from a third party (§5).
+    Candidates,
 }
 
 impl Timer {
-    pub(crate) const ALL: [Timer; 10] = [
+    pub(crate) const ALL: [Timer; 11] = [
         Timer::Peers,
         Timer::Housekeeping,
         Timer::Evictions,
@@ -44,6 +46,7 @@ impl Timer {
         Timer::Republish,
         Timer::Expiry,
         Timer::Refresh,
+        Timer::Candidates,
     ];
 }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use crate::event::{Event, RejectReason};
 use crate::peers::{Admit, Candidate, Offer, Peer, PeerIdx, PendingPing};
+use crate::timer::Timer;
 use crate::wire::{AddrList, Message, PADDED_PING_LEN, PingKind, Pong, PongAuth, pong_digest};
 
 use super::Node;
@@ -17,6 +18,23 @@ const LIVE_PONG_LEN: usize = 34;
 const AUTH_PONG_BASE: usize = 1 + 1 + 32 + 16 + 32 + 64 + 1;
 /// Bytes per shared address.
 const ADDR_LEN: usize = crate::addr::ADDR_LEN;
+
+/// Interval between paced pings to shared candidates. Decision (not in the spec): candidates
+/// learned from AUTH PONGs are not all pinged at once: each answer would share twelve more, a
+/// cascade that grows with the network. One a second fills a table in a minute or two; the
+/// join lookup's referrals (pinged at once) fill the buckets near us sooner.
+const CANDIDATE_PACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Where a candidate address came from, which decides how it is first pinged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Source {
+    /// It pinged us: ping back at once, unpadded, within its anti-amplification allowance.
+    PingSender,
+    /// A lookup was referred to it: ping at once (padded) so the lookup learns its identity.
+    Referral,
+    /// A peer shared it in an AUTH PONG: pinged later, paced, padded.
+    Shared,
+}
 
 /// Who a PONG from some address answers.
 enum Pinged {
@@ -52,7 +70,7 @@ impl Node {
             || self.peers.evictions.iter().any(|e| e.newcomer.addr == from);
         if !known && self.acceptable_peer_addr(&from) && self.may_answer(from, PING_LEN) {
             // The answering AUTH PING is within the allowance, so it needs no padding.
-            self.offer_candidate(from, Some(0));
+            self.offer_candidate(from, Source::PingSender);
         }
     }
 
@@ -119,17 +137,24 @@ impl Node {
         }
     }
 
-    /// Offers an address to the candidate list and pings it with an AUTH PING. `pad_to` is the
-    /// padding to use; `None` means "learned from a third party": pad to 160 bytes.
-    pub(super) fn offer_candidate(&mut self, addr: SocketAddr, pad_to: Option<usize>) {
+    /// Offers an address to the candidate list (§5). How it is pinged depends on where it came
+    /// from (see [`Source`]). Addresses verified recently without entering the table are not
+    /// offered again for REAUTH_EVERY.
+    pub(super) fn offer_candidate(&mut self, addr: SocketAddr, source: Source) {
         if !self.acceptable_peer_addr(&addr) || self.peers.by_addr(&addr).is_some() {
+            return;
+        }
+        if self
+            .peers
+            .candidates
+            .is_recent(&addr, self.now, self.config.reauth_every)
+        {
             return;
         }
         let candidate = Candidate {
             addr,
             group: crate::addr::network_group(&addr),
             ping: None,
-            added: self.now,
         };
         let random = self.random_u64();
         let offer = self.peers.candidates.offer(
@@ -138,11 +163,46 @@ impl Node {
             self.config.group_limit_table,
             random,
         );
-        if offer == Offer::Added {
-            let ping = self.send_ping(addr, PingKind::Auth, pad_to.unwrap_or(PADDED_PING_LEN));
-            if let Some(c) = self.peers.candidates.get_mut(&addr) {
-                c.ping = Some(ping);
+        if offer != Offer::Added {
+            return;
+        }
+        let pad_to = match source {
+            Source::PingSender => 0,
+            Source::Referral => PADDED_PING_LEN,
+            Source::Shared => {
+                if self.timers.get(Timer::Candidates).is_none() {
+                    self.timers.set(Timer::Candidates, Some(self.now));
+                }
+                return;
             }
+        };
+        self.ping_candidate(addr, pad_to);
+    }
+
+    fn ping_candidate(&mut self, addr: SocketAddr, pad_to: usize) {
+        let ping = self.send_ping(addr, PingKind::Auth, pad_to);
+        if let Some(c) = self.peers.candidates.get_mut(&addr) {
+            c.ping = Some(ping);
+        }
+    }
+
+    /// The candidate pacing timer: one padded AUTH PING to a random shared candidate per
+    /// [`CANDIDATE_PACE`], while the table has room where a random newcomer would likely land.
+    pub(super) fn ping_next_candidate(&mut self) {
+        if !self.peers.wants_peers(self.config.k) {
+            // Re-check later: peers may drop.
+            self.timers
+                .set(Timer::Candidates, Some(self.now + self.config.ping_every));
+            return;
+        }
+        let random = self.random_u64();
+        match self.peers.candidates.unpinged(random) {
+            Some(addr) => {
+                self.ping_candidate(addr, PADDED_PING_LEN);
+                self.timers
+                    .set(Timer::Candidates, Some(self.now + CANDIDATE_PACE));
+            }
+            None => self.timers.set(Timer::Candidates, None),
         }
     }
 
@@ -215,7 +275,7 @@ impl Node {
             self.lookups.learn_identity(from, id);
             for addr in auth.addrs.iter() {
                 if addr != from {
-                    self.offer_candidate(addr, None);
+                    self.offer_candidate(addr, Source::Shared);
                 }
             }
         }
@@ -288,7 +348,9 @@ impl Node {
                 self.on_verified();
             }
             Admit::Testing { incumbent } => self.test_incumbent(incumbent),
-            Admit::BucketFull | Admit::GroupLimit | Admit::Duplicate => {}
+            Admit::BucketFull | Admit::GroupLimit | Admit::Duplicate => {
+                self.peers.candidates.remember(addr, self.now);
+            }
         }
     }
 

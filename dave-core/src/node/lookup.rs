@@ -589,7 +589,7 @@ impl Node {
                 }
                 self.lookups.list[i].sort();
                 for &addr in &fresh {
-                    self.offer_candidate(addr, None);
+                    self.offer_candidate(addr, super::liveness::Source::Referral);
                 }
                 self.scratch_addrs = fresh;
             }

@@ -218,6 +218,7 @@ impl Node {
                     Timer::Republish => self.republish_batch(),
                     Timer::Expiry => self.expire_records(),
                     Timer::Refresh => self.refresh_table(),
+                    Timer::Candidates => self.ping_next_candidate(),
                 }
             }
         }

@@ -2,10 +2,15 @@
 //!
 //! Candidates come from PING senders, verified AUTH PONGs and GET_ACK referrals. The list holds
 //! at most MAX_CANDIDATES; a newcomer to a full list replaces a random entry, so an attacker
-//! cannot pin the list by arriving first. Decision (not in the spec): at most GROUP_LIMIT_TABLE
-//! candidates of one network group, so a flood from one /24 cannot flush every honest candidate.
+//! cannot pin the list by arriving first. Decisions (not in the spec): at most GROUP_LIMIT_TABLE
+//! candidates of one network group, so a flood from one /24 cannot flush every honest candidate;
+//! and addresses that proved their identity but found no room in the table are remembered for a
+//! while ([`Candidates::remember`]) and not offered again, or every AUTH PONG sharing them would
+//! start another round of pings (a cascade that grows with the network once tables are full).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::addr::NetworkGroup;
 use crate::time::Time;
@@ -19,15 +24,18 @@ pub(crate) struct Candidate {
     pub group: NetworkGroup,
     /// The AUTH PING sent to it, if any.
     pub ping: Option<PendingPing>,
-    /// When it was heard of.
-    pub added: Time,
 }
 
 /// The candidate list.
 #[derive(Debug, Default)]
 pub(crate) struct Candidates {
     list: Vec<Candidate>,
+    /// Addresses verified recently that did not enter the table, with when.
+    recent: BTreeMap<SocketAddr, Time>,
 }
+
+/// Most addresses remembered as recently verified.
+const RECENT_CAPACITY: usize = 256;
 
 /// What happened to an offered candidate.
 #[derive(Debug, PartialEq, Eq)]
@@ -90,6 +98,43 @@ impl Candidates {
         Offer::Added
     }
 
+    /// Remembers an address that proved its identity but got no place in the table.
+    pub(crate) fn remember(&mut self, addr: SocketAddr, now: Time) {
+        if !self.recent.contains_key(&addr) && self.recent.len() >= RECENT_CAPACITY {
+            // Forget the oldest entry (a linear scan, only when full).
+            let oldest = self
+                .recent
+                .iter()
+                .min_by_key(|&(a, t)| (*t, *a))
+                .map(|(a, _)| *a);
+            if let Some(oldest) = oldest {
+                self.recent.remove(&oldest);
+            }
+        }
+        self.recent.insert(addr, now);
+    }
+
+    /// Whether an address was remembered within `ttl`.
+    pub(crate) fn is_recent(&self, addr: &SocketAddr, now: Time, ttl: Duration) -> bool {
+        self.recent
+            .get(addr)
+            .is_some_and(|&t| now.saturating_duration_since(t) < ttl)
+    }
+
+    /// A random candidate not yet pinged (`random` picks among them).
+    pub(crate) fn unpinged(&self, random: u64) -> Option<SocketAddr> {
+        let n = self.list.iter().filter(|c| c.ping.is_none()).count();
+        if n == 0 {
+            return None;
+        }
+        let pick = (random % n as u64) as usize;
+        self.list
+            .iter()
+            .filter(|c| c.ping.is_none())
+            .nth(pick)
+            .map(|c| c.addr)
+    }
+
     /// Removes a candidate, returning it.
     pub(crate) fn remove(&mut self, addr: &SocketAddr) -> Option<Candidate> {
         let pos = self.position(addr)?;
@@ -101,9 +146,13 @@ impl Candidates {
     pub(crate) fn expire(&mut self, now: Time, validity: std::time::Duration) -> usize {
         let before = self.list.len();
         self.list.retain(|c| {
-            let since = c.ping.as_ref().map_or(c.added, |p| p.sent);
-            now.saturating_duration_since(since) < validity
+            // A candidate never pinged stays until replaced; a pinged one gets one interval.
+            c.ping
+                .as_ref()
+                .is_none_or(|p| now.saturating_duration_since(p.sent) < validity)
         });
+        self.recent
+            .retain(|_, t| now.saturating_duration_since(*t) < Duration::from_secs(3600));
         before - self.list.len()
     }
 }
@@ -118,7 +167,6 @@ mod tests {
             addr,
             group: crate::addr::network_group(&addr),
             ping: None,
-            added: Time::ZERO,
         }
     }
 
@@ -137,17 +185,35 @@ mod tests {
     }
 
     #[test]
-    fn expiry_removes_unanswered() {
+    fn expiry_removes_unanswered_pings_only() {
         let mut c = Candidates::default();
         c.offer(cand(1, 0), 10, 2, 0);
-        assert_eq!(
-            c.expire(Time::from_millis(4000), std::time::Duration::from_secs(5)),
-            0
-        );
-        assert_eq!(
-            c.expire(Time::from_millis(5000), std::time::Duration::from_secs(5)),
-            1
-        );
+        c.offer(cand(2, 1), 10, 2, 0);
+        let ping = PendingPing {
+            nonce: [0; 32],
+            kind: crate::wire::PingKind::Auth,
+            sent: Time::ZERO,
+        };
+        c.get_mut(&cand(1, 0).addr).unwrap().ping = Some(ping);
+        assert_eq!(c.unpinged(7), Some(cand(2, 1).addr));
+        assert_eq!(c.expire(Time::from_millis(4000), Duration::from_secs(5)), 0);
+        assert_eq!(c.expire(Time::from_millis(5000), Duration::from_secs(5)), 1);
         assert!(c.remove(&cand(1, 0).addr).is_none());
+        assert!(c.remove(&cand(2, 1).addr).is_some());
+    }
+
+    #[test]
+    fn remembers_recent_addresses_boundedly() {
+        let mut c = Candidates::default();
+        for i in 0..(RECENT_CAPACITY + 5) {
+            let a = SocketAddr::from(([10, 1, (i / 250) as u8, (i % 250) as u8], 1));
+            c.remember(a, Time::from_millis(i as u64));
+        }
+        assert_eq!(c.recent.len(), RECENT_CAPACITY);
+        let first = SocketAddr::from(([10, 1, 0, 0], 1));
+        let last = SocketAddr::from(([10, 1, 1, 10], 1));
+        assert!(!c.is_recent(&first, Time::from_millis(300), Duration::from_secs(1)));
+        assert!(c.is_recent(&last, Time::from_millis(300), Duration::from_secs(1)));
+        assert!(!c.is_recent(&last, Time::from_millis(5000), Duration::from_secs(1)));
     }
 }

@@ -590,6 +590,16 @@ impl PeerTable {
         self.scratch = pool;
     }
 
+    /// Whether a random newcomer would likely find room: some bucket from the deepest one
+    /// holding peers up to bucket 63 has fewer than `k` (a random NodeId lands in bucket 63
+    /// half the time, 62 a quarter, ...; buckets deeper than any peer we have are rarely hit).
+    pub(crate) fn wants_peers(&self, k: usize) -> bool {
+        match self.buckets.iter().position(|b| !b.is_empty()) {
+            None => true,
+            Some(deepest) => self.buckets[deepest..].iter().any(|b| b.len() < k),
+        }
+    }
+
     /// Number of non-edge bucketed peers of a group (for tests and metrics).
     #[cfg(test)]
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
