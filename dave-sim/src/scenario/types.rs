@@ -19,6 +19,10 @@ use crate::metrics::names::MetricName;
 pub struct Scenario {
     /// Name of the scenario; the default output folder is `reports/<name>/`.
     pub name: String,
+    /// Free text for readers: what the scenario studies and why its values were chosen
+    /// (JSON has no comments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Root seed of every random stream (overridden by `--seed`).
     #[serde(default)]
     pub seed: u64,
