@@ -73,7 +73,9 @@ impl MemoCrypto {
         if keys.len() >= self.capacity {
             keys.clear();
         }
-        let key = *keys.entry(*pubkey).or_insert_with(|| VerifyingKey::from_bytes(pubkey).ok());
+        let key = *keys
+            .entry(*pubkey)
+            .or_insert_with(|| VerifyingKey::from_bytes(pubkey).ok());
         key.is_some_and(|k| k.verify_strict(digest, &Signature::from_bytes(sig)).is_ok())
     }
 }

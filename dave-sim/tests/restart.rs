@@ -41,7 +41,13 @@ fn restart_from_backup_keeps_records_and_restart_empty_loses_them() {
     assert!(held_end > 0);
 
     let empty = go(&scenario("empty"));
-    assert_eq!(empty.summary.metrics["records_written"], written, "same writes before the crash");
-    assert_eq!(empty.summary.metrics["records_lost"], written, "an empty restart loses every record");
+    assert_eq!(
+        empty.summary.metrics["records_written"], written,
+        "same writes before the crash"
+    );
+    assert_eq!(
+        empty.summary.metrics["records_lost"], written,
+        "an empty restart loses every record"
+    );
     assert_eq!(empty.samples.last().map(|s| s.records_held), Some(0));
 }
