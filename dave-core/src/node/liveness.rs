@@ -144,11 +144,8 @@ impl Node {
         if !self.acceptable_peer_addr(&addr) || self.peers.by_addr(&addr).is_some() {
             return;
         }
-        if self
-            .peers
-            .candidates
-            .is_recent(&addr, self.now, self.config.reauth_every)
-        {
+        let ttl = self.config.reauth_every;
+        if self.peers.candidates.recent(&addr, self.now, ttl).is_some() {
             return;
         }
         let candidate = Candidate {
@@ -163,7 +160,10 @@ impl Node {
             self.config.group_limit_table,
             random,
         );
-        if offer != Offer::Added {
+        let unpinged_referral = source == Source::Referral
+            && offer == Offer::Known
+            && !self.peers.candidates.is_pinged(&addr);
+        if offer != Offer::Added && !unpinged_referral {
             return;
         }
         let pad_to = match source {
@@ -349,7 +349,7 @@ impl Node {
             }
             Admit::Testing { incumbent } => self.test_incumbent(incumbent),
             Admit::BucketFull | Admit::GroupLimit | Admit::Duplicate => {
-                self.peers.candidates.remember(addr, self.now);
+                self.peers.candidates.remember(addr, node_id, self.now);
             }
         }
     }

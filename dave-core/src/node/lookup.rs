@@ -281,6 +281,7 @@ impl Node {
             if now >= lookup.deadline {
                 break Some(LookupEnd::TimedOut);
             }
+            let is_put = lookup.put.is_some();
             let (mut closest, mut all_answered) = (0, true);
             for c in lookup
                 .contacts
@@ -289,7 +290,11 @@ impl Node {
                 .take(replicas)
             {
                 closest += 1;
-                all_answered &= c.state == ContactState::Answered;
+                // A PUT also waits for the identity of the closest answerers (their AUTH PONG is
+                // normally in flight with their GET_ACK): it may only write to proven nodes,
+                // and must not settle for farther ones because the closest are still unproven.
+                let proven = !is_put || c.id.is_some();
+                all_answered &= c.state == ContactState::Answered && proven;
             }
             if closest >= replicas && all_answered {
                 break Some(LookupEnd::Converged);
@@ -560,10 +565,17 @@ impl Node {
                     {
                         continue;
                     }
-                    let known = self
-                        .peers
-                        .peer_at(&addr)
-                        .and_then(|p| p.node_id().map(|id| (id, p.reliability.score())));
+                    // Identity known from the table, or from a recent AUTH PONG of an address
+                    // that found no room there.
+                    let ttl = self.config.reauth_every;
+                    let known = match self.peers.peer_at(&addr) {
+                        Some(p) => p.node_id().map(|id| (id, p.reliability.score())),
+                        None => self
+                            .peers
+                            .candidates
+                            .recent(&addr, self.now, ttl)
+                            .map(|id| (id, 0.5)),
+                    };
                     let lookup = &mut self.lookups.list[i];
                     let (id, contact_rank) = match known {
                         Some((id, score)) => (
@@ -573,7 +585,7 @@ impl Node {
                                 lookup.record.distance(id),
                             ),
                         ),
-                        None => (None, (rank.0, rank.1.saturating_sub(1))),
+                        None => (None, (rank.0, rank.1 >> 1)),
                     };
                     lookup.contacts.push(Contact {
                         addr,

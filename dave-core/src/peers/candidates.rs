@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::addr::NetworkGroup;
+use crate::id::NodeId;
 use crate::time::Time;
 
 use super::PendingPing;
@@ -30,8 +31,9 @@ pub(crate) struct Candidate {
 #[derive(Debug, Default)]
 pub(crate) struct Candidates {
     list: Vec<Candidate>,
-    /// Addresses verified recently that did not enter the table, with when.
-    recent: BTreeMap<SocketAddr, Time>,
+    /// Addresses verified recently that did not enter the table: when, and the NodeId they
+    /// proved (lookups use it to rank and to write to such an address without a new ping).
+    recent: BTreeMap<SocketAddr, (Time, NodeId)>,
 }
 
 /// Most addresses remembered as recently verified.
@@ -90,7 +92,20 @@ impl Candidates {
             return Offer::GroupFull;
         }
         if self.list.len() >= capacity {
-            let victim = (random % self.list.len() as u64) as usize;
+            // Replace a random candidate not yet pinged if there is one (losing it costs
+            // nothing), else any: a pinged one's answer would then be refused.
+            let unpinged = self.list.iter().filter(|c| c.ping.is_none()).count();
+            let victim = if unpinged > 0 {
+                let pick = (random % unpinged as u64) as usize;
+                self.list
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.ping.is_none())
+                    .nth(pick)
+                    .map_or(0, |(i, _)| i)
+            } else {
+                (random % self.list.len() as u64) as usize
+            };
             self.list[victim] = candidate;
         } else {
             self.list.push(candidate);
@@ -99,26 +114,34 @@ impl Candidates {
     }
 
     /// Remembers an address that proved its identity but got no place in the table.
-    pub(crate) fn remember(&mut self, addr: SocketAddr, now: Time) {
+    pub(crate) fn remember(&mut self, addr: SocketAddr, id: NodeId, now: Time) {
         if !self.recent.contains_key(&addr) && self.recent.len() >= RECENT_CAPACITY {
             // Forget the oldest entry (a linear scan, only when full).
             let oldest = self
                 .recent
                 .iter()
-                .min_by_key(|&(a, t)| (*t, *a))
+                .min_by_key(|&(a, (t, _))| (*t, *a))
                 .map(|(a, _)| *a);
             if let Some(oldest) = oldest {
                 self.recent.remove(&oldest);
             }
         }
-        self.recent.insert(addr, now);
+        self.recent.insert(addr, (now, id));
     }
 
-    /// Whether an address was remembered within `ttl`.
-    pub(crate) fn is_recent(&self, addr: &SocketAddr, now: Time, ttl: Duration) -> bool {
+    /// The NodeId an address proved within `ttl`, if it was remembered.
+    pub(crate) fn recent(&self, addr: &SocketAddr, now: Time, ttl: Duration) -> Option<NodeId> {
         self.recent
             .get(addr)
-            .is_some_and(|&t| now.saturating_duration_since(t) < ttl)
+            .filter(|(t, _)| now.saturating_duration_since(*t) < ttl)
+            .map(|&(_, id)| id)
+    }
+
+    /// Whether a candidate has been pinged.
+    pub(crate) fn is_pinged(&self, addr: &SocketAddr) -> bool {
+        self.list
+            .iter()
+            .any(|c| c.addr == *addr && c.ping.is_some())
     }
 
     /// A random candidate not yet pinged (`random` picks among them).
@@ -152,7 +175,7 @@ impl Candidates {
                 .is_none_or(|p| now.saturating_duration_since(p.sent) < validity)
         });
         self.recent
-            .retain(|_, t| now.saturating_duration_since(*t) < Duration::from_secs(3600));
+            .retain(|_, (t, _)| now.saturating_duration_since(*t) < Duration::from_secs(3600));
         before - self.list.len()
     }
 }
@@ -207,13 +230,17 @@ mod tests {
         let mut c = Candidates::default();
         for i in 0..(RECENT_CAPACITY + 5) {
             let a = SocketAddr::from(([10, 1, (i / 250) as u8, (i % 250) as u8], 1));
-            c.remember(a, Time::from_millis(i as u64));
+            c.remember(a, NodeId(i as u64), Time::from_millis(i as u64));
         }
         assert_eq!(c.recent.len(), RECENT_CAPACITY);
         let first = SocketAddr::from(([10, 1, 0, 0], 1));
         let last = SocketAddr::from(([10, 1, 1, 10], 1));
-        assert!(!c.is_recent(&first, Time::from_millis(300), Duration::from_secs(1)));
-        assert!(c.is_recent(&last, Time::from_millis(300), Duration::from_secs(1)));
-        assert!(!c.is_recent(&last, Time::from_millis(5000), Duration::from_secs(1)));
+        let ttl = Duration::from_secs(1);
+        assert_eq!(c.recent(&first, Time::from_millis(300), ttl), None);
+        assert_eq!(
+            c.recent(&last, Time::from_millis(300), ttl),
+            Some(NodeId(RECENT_CAPACITY as u64 + 4))
+        );
+        assert_eq!(c.recent(&last, Time::from_millis(5000), ttl), None);
     }
 }
