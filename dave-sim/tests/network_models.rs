@@ -8,6 +8,7 @@ use dave_sim::engine::host::{EchoEvent, EchoHost};
 use dave_sim::engine::trace::Trace;
 use dave_sim::engine::{Emitted, Engine, SimTime};
 use dave_sim::metrics::stats::quantile;
+use dave_sim::network::clock::Clock;
 use dave_sim::network::loss::LossModel;
 use dave_sim::network::{DropReason, Network, Route, addr};
 use dave_sim::scenario::NetworkSpec;
@@ -380,4 +381,42 @@ fn round_trip_time_is_twice_the_constant_latency() {
         !rtts.is_empty() && rtts.iter().all(|&r| r == 60_000),
         "{rtts:?}"
     );
+}
+
+#[test]
+fn hosts_see_their_own_skewed_and_drifting_clock() {
+    let addrs = addr::plan(2, 2, 2);
+    let network = Network::new(&spec(r#"{"latency": {"constant": "30ms"}}"#), 2, 1);
+    // Node 0 runs 5 s ahead and 10 % fast; node 1 keeps true time.
+    let clocks = vec![
+        Clock {
+            offset_us: 5_000_000,
+            drift_ppm: 100_000,
+        },
+        Clock::default(),
+    ];
+    let mut e: EchoEngine = Engine::new(network, addrs.clone(), clocks, Trace::default());
+    assert_eq!(e.local_now(0), SimTime(5_000_000));
+    // Node 0 pings every 100 ms of its own clock, starting at its local 5 s (virtual 0).
+    e.start(0, EchoHost::new(vec![addrs[1]], 100_000, 64, 5_000_000));
+    e.start(1, EchoHost::new(vec![], 1, 64, 0));
+    let events = run_to(&mut e, 1);
+    let rtts: Vec<u64> = events
+        .iter()
+        .filter_map(|ev| match ev.event {
+            EchoEvent::Pong { rtt_us } => Some(rtt_us),
+            EchoEvent::Pinged => None,
+        })
+        .collect();
+    // A 60 ms round trip reads 66 ms on a clock running 10 % fast.
+    assert!(
+        !rtts.is_empty() && rtts.iter().all(|&r| (65_999..=66_001).contains(&r)),
+        "{rtts:?}"
+    );
+    // 100 ms of its clock is 90.9 ms of virtual time: 11 pings in the first virtual second.
+    let pinged = events
+        .iter()
+        .filter(|ev| ev.node == 1 && ev.event == EchoEvent::Pinged)
+        .count();
+    assert_eq!(pinged, 11);
 }

@@ -167,11 +167,6 @@ impl<H: SimHost, A> Engine<H, A> {
         self.slots[node as usize].addr
     }
 
-    /// Node index for an address.
-    pub fn node_at(&self, addr: &SocketAddr) -> Option<u32> {
-        self.by_addr.get(addr).copied()
-    }
-
     /// A node's local clock reading now.
     pub fn local_now(&self, node: u32) -> SimTime {
         SimTime(self.slots[node as usize].clock.local(self.now))
@@ -221,11 +216,6 @@ impl<H: SimHost, A> Engine<H, A> {
     /// Events processed so far.
     pub fn events_processed(&self) -> u64 {
         self.processed
-    }
-
-    /// Pending queue entries.
-    pub fn pending(&self) -> usize {
-        self.queue.len()
     }
 
     /// Datagram buffers ever allocated (peak datagrams in flight).

@@ -11,16 +11,6 @@ impl SimTime {
     pub fn as_micros(self) -> u64 {
         self.0
     }
-
-    /// Milliseconds since the start (truncated).
-    pub fn as_millis(self) -> u64 {
-        self.0 / 1000
-    }
-
-    /// Adds microseconds, saturating.
-    pub fn plus_micros(self, us: u64) -> SimTime {
-        SimTime(self.0.saturating_add(us))
-    }
 }
 
 impl fmt::Display for SimTime {

@@ -143,11 +143,6 @@ impl Trace {
         self.hasher.finalize().to_hex().to_string()
     }
 
-    /// Number of records.
-    pub fn records(&self) -> u64 {
-        self.records
-    }
-
     /// Checkpoints and their stride: `checkpoints[k]` is the rolling digest after record
     /// `(k + 1) × stride − 1`.
     pub fn checkpoints(&self) -> (&[u64], u64) {

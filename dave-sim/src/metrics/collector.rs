@@ -291,11 +291,6 @@ impl Collector {
         }
     }
 
-    /// Records written so far: (RecordId, write time µs), oldest first.
-    pub fn written(&self) -> impl Iterator<Item = u64> + '_ {
-        self.record_state.keys().copied()
-    }
-
     /// Finishes the record rows at the end of the run.
     pub fn finish(&mut self, is_up: impl Fn(u32) -> bool) {
         for s in self.record_state.values() {

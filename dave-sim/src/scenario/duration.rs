@@ -34,11 +34,6 @@ impl SimDuration {
     pub const fn from_millis(ms: u64) -> Self {
         SimDuration(ms * 1_000)
     }
-
-    /// The duration in (fractional) milliseconds, for reporting.
-    pub fn as_millis_f64(self) -> f64 {
-        self.0 as f64 / 1_000.0
-    }
 }
 
 /// Units accepted after the number, with their length in microseconds.
