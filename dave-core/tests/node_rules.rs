@@ -486,3 +486,98 @@ fn a_full_bucket_tests_its_incumbent_before_evicting_it() {
     assert_eq!(state_of(&solo, incumbent.addr), None);
     assert!(state_of(&solo, usurper.addr).is_some());
 }
+
+#[test]
+fn storage_challenges_are_plain_gets_with_an_rtt_deadline() {
+    let cfg = test_config();
+    let holder = fake(1);
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    join(&mut solo, &[&holder]);
+    // The holder pushes us a record: we now know it holds it.
+    let dat = make_dat(
+        &key(130, 0),
+        b"kept",
+        b"v",
+        solo.now.as_millis(),
+        cfg.min_work,
+    );
+    solo.deliver(holder.addr, &encode(&Message::Put(dat.as_ref())));
+    assert!(solo.node.holds(dat.record_id()));
+    let plain_get = encode(&Message::Get {
+        pubkey: dat.pubkey,
+        key: b"kept",
+        pad_to: 0,
+    });
+    let mut outcomes = Vec::new();
+    for round in 0..3 {
+        // Run to the next challenge, answering pings only.
+        let mut challenge = None;
+        for _ in 0..30 {
+            solo.advance(Duration::from_millis(500));
+            let gets: Vec<Vec<u8>> = solo
+                .sent
+                .iter()
+                .filter(|d| d.to == holder.addr && d.bytes[0] == 3)
+                .map(|d| d.bytes.clone())
+                .collect();
+            solo.sent
+                .retain(|d| !(d.to == holder.addr && d.bytes[0] == 3));
+            answer_pings(&mut solo, &[&holder]);
+            if let Some(get) = gets.into_iter().next() {
+                challenge = Some(get);
+                break;
+            }
+        }
+        let challenge = challenge.expect("a challenge within CHALLENGE_EVERY");
+        assert_eq!(challenge, plain_get, "a challenge is byte-for-byte a GET");
+        match round {
+            0 => solo.deliver(
+                holder.addr,
+                &encode(&Message::GetAck(GetAck::Found(dat.as_ref()))),
+            ),
+            1 => solo.deliver(
+                holder.addr,
+                &encode(&Message::GetAck(GetAck::NotFound {
+                    pubkey: dat.pubkey,
+                    key: b"kept",
+                    referrals: AddrList::EMPTY,
+                })),
+            ),
+            // Silence: the deadline is 4 smoothed RTTs (this harness answers pings up to 500 ms
+            // late, so at most 2 s) and at least CHALLENGE_MIN.
+            _ => solo.advance(Duration::from_millis(2500)),
+        }
+        let last = solo.events.iter().rev().find_map(|e| match e {
+            Event::ChallengePassed { reliability, .. } => Some(("passed", *reliability)),
+            Event::ChallengeFailed {
+                reason,
+                reliability,
+                ..
+            } => Some((
+                if *reason == dave_core::event::ChallengeFailure::Timeout {
+                    "timeout"
+                } else {
+                    "failed"
+                },
+                *reliability,
+            )),
+            _ => None,
+        });
+        outcomes.push(last.expect("challenge concluded"));
+    }
+    assert_eq!(
+        outcomes.iter().map(|o| o.0).collect::<Vec<_>>(),
+        vec!["passed", "failed", "timeout"]
+    );
+    assert!(outcomes[0].1 > 0.5 && outcomes[1].1 < outcomes[0].1 && outcomes[2].1 < outcomes[1].1);
+    let score = solo
+        .node
+        .peers()
+        .find(|p| p.addr == holder.addr)
+        .unwrap()
+        .reliability;
+    assert_eq!(
+        score, outcomes[2].1,
+        "the score is local and matches the events"
+    );
+}
