@@ -8,7 +8,11 @@
 //!   `replicas` nodes to store a record, the delay from the write to that node's store event.
 //! - `put_replicas_mean`: live nodes holding a record `PROPAGATION_WINDOW` after its write,
 //!   averaged over records written early enough to be checked.
-//! - `records_lost`: records that no live node holds at the end of the run.
+//! - `records_lost`: records whose write completed (the writer's PUT lookup finished) that no
+//!   node holds at the end of the run, counting the backup logs of nodes that are down (they
+//!   serve them again when they return). A write whose writer went down before its PUT
+//!   lookup finished never reached the network; it counts in `writes_interrupted` instead.
+//! - `records_unavailable`: records that no node that is up holds at the end.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,6 +68,8 @@ pub struct RecordRow {
     pub replicas_after_window: Option<u32>,
     /// Live holders at the end.
     pub replicas_end: u32,
+    /// Holders at the end including nodes that are down but keep the record in their backup.
+    pub replicas_end_with_down: u32,
     /// Delays (ms) of the first `replicas` store events, `;`-separated: replicas over time.
     pub replica_delays_ms: String,
 }
@@ -220,6 +226,7 @@ impl Collector {
             replicas_ever: 0,
             replicas_after_window: None,
             replicas_end: 0,
+            replicas_end_with_down: 0,
             replica_delays_ms: String::new(),
         });
         self.record_state.insert(
@@ -297,6 +304,7 @@ impl Collector {
             let row = &mut self.records[s.row];
             row.replicas_ever = s.ever.len() as u32;
             row.replicas_end = s.holders.iter().filter(|&&n| is_up(n)).count() as u32;
+            row.replicas_end_with_down = s.holders.len() as u32;
             row.first_replica_ms = s.delays_us.first().map_or(f64::NAN, |&d| d as f64 / 1e3);
             row.last_replica_ms = s.delays_us.last().map_or(f64::NAN, |&d| d as f64 / 1e3);
             row.replica_delays_ms = s
@@ -362,8 +370,25 @@ impl Collector {
         out.insert("propagation_p50_ms".into(), quantile(&mut delays, 0.5));
         out.insert("propagation_p90_ms".into(), quantile(&mut delays, 0.9));
         out.insert("records_written".into(), self.records.len() as f64);
+        let completed: BTreeSet<&str> = self
+            .lookups
+            .iter()
+            .filter(|l| l.kind == "put" && l.finished)
+            .map(|l| l.record.as_str())
+            .collect();
+        let (done, interrupted): (Vec<&RecordRow>, Vec<&RecordRow>) = self
+            .records
+            .iter()
+            .partition(|r| completed.contains(r.record.as_str()));
         out.insert(
             "records_lost".into(),
+            done.iter()
+                .filter(|r| r.replicas_end_with_down == 0)
+                .count() as f64,
+        );
+        out.insert("writes_interrupted".into(), interrupted.len() as f64);
+        out.insert(
+            "records_unavailable".into(),
             self.records.iter().filter(|r| r.replicas_end == 0).count() as f64,
         );
         let mut rel = self.last_reliability.clone();

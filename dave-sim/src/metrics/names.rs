@@ -28,6 +28,8 @@ pub const METRICS: &[&str] = &[
     "honest_reliability_median",
     "records_written",
     "records_lost",
+    "records_unavailable",
+    "writes_interrupted",
     "verifications_computed",
     "verifications_cached",
     "churn_leaves",
