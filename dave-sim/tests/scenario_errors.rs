@@ -130,6 +130,12 @@ fn cross_field_rule_points_at_the_offending_value() {
     assert_eq!((path.as_str(), line), ("edges.seeds", 6));
     assert_eq!(column, 35, "column of the value 30");
     assert!(problem.contains("only 10 nodes"), "{problem}");
+    let (path, line, _, problem) = invalid(&replace(
+        r#""duration": "30s""#,
+        r#""duration": "30s", "sample_every": "1us""#,
+    ));
+    assert_eq!((path.as_str(), line), ("sample_every", 3));
+    assert!(problem.contains("more than 100000 samples"), "{problem}");
     let (path, _, _, problem) = invalid(&replace(r#""work_bits": 4"#, r#""work_bits": 2"#));
     assert_eq!(path, "workload.work_bits");
     assert!(problem.contains("min_work"), "{problem}");

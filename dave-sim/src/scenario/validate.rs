@@ -6,6 +6,8 @@ use super::values::NodeSet;
 
 /// Largest proof-of-work the workload may ask for: mining costs real CPU (2^bits hashes).
 const MAX_WORK_BITS: u32 = 24;
+/// Samples a run may take: each costs a pass over every node and rows in the CSV files.
+const MAX_SAMPLES: u64 = 100_000;
 /// MIN_WORK of PROTOCOL.md §11, which nodes use unless the scenario overrides it.
 const DEFAULT_MIN_WORK: u32 = 16;
 /// Key plus value limit from PROTOCOL.md §3.
@@ -35,6 +37,15 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
     }
     if s.sample_every.0 == 0 {
         return fail("sample_every", "sample_every must be greater than 0");
+    }
+    if s.duration.0 / s.sample_every.0 > MAX_SAMPLES {
+        return fail(
+            "sample_every",
+            format!(
+                "sample_every {} gives more than {MAX_SAMPLES} samples over {}",
+                s.sample_every, s.duration
+            ),
+        );
     }
     if n == 0 {
         return fail("nodes.count", "there must be at least one node");
