@@ -12,6 +12,11 @@
 //! - [`dat`]: signed, proof-of-work records and their acceptance rules (§3).
 //! - [`addr`]: the 18-byte address codec, network groups, routability (§4, §5).
 //! - [`wire`]: the datagram codec for every message (§4).
+//! - [`config`]: every constant of §11, with the spec's defaults.
+//! - [`store`]: 256 shards with retention-key min-heaps, eviction, versions, expiry (§7).
+//! - [`peers`]: k-buckets, candidates, group limits, test-before-evict, reliability (§5, §9).
+//! - [`event`]: what a node reports to its driver (§10).
+//! - [`node`]: [`node::Node`], the state machine that ties them together (§5–§10).
 
 pub mod addr;
 pub mod config;
