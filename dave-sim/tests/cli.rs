@@ -55,7 +55,50 @@ fn run_writes_every_file_and_exits_0_when_expectations_hold() {
         summary.get("wall_s").is_none(),
         "wall time belongs in timing.json"
     );
+    assert_theory_beside_measurement(&summary);
+    assert_timeseries_bytes_by_op_add_up(&dir, &summary);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// summary.json's `theory` section sets each model's prediction beside the run's measurement
+/// (issue 5): the lookup-hops row predicts log2(N)/(1+log2 K) for tiny.json's 12 nodes.
+fn assert_theory_beside_measurement(summary: &serde_json::Value) {
+    let theory = summary["theory"]
+        .as_array()
+        .expect("summary.json has a theory section");
+    let hops = theory
+        .iter()
+        .find(|r| r["quantity"] == "mean lookup hops")
+        .unwrap_or_else(|| panic!("no lookup hops row: {theory:?}"));
+    let k = dave_core::config::Config::default().k as f64;
+    let formula = 12f64.log2() / (1.0 + k.log2());
+    let predicted = hops["predicted"].as_f64().expect("predicted is a number");
+    assert!((predicted - formula).abs() < 1e-12, "{hops}");
+    let measured = hops["measured"].as_f64().expect("tiny.json issues GETs");
+    let ratio = hops["ratio"].as_f64().expect("ratio is a number");
+    assert!((ratio - measured / predicted).abs() < 1e-12, "{hops}");
+    assert!(hops["model"].as_str().is_some_and(|m| m.contains("N=12")));
+}
+
+/// The last sample's cumulative `bytes_by_op` in timeseries.csv are the run's bytes by op.
+fn assert_timeseries_bytes_by_op_add_up(dir: &std::path::Path, summary: &serde_json::Value) {
+    let mut reader = csv::Reader::from_path(dir.join("timeseries.csv")).unwrap();
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "bytes_by_op")
+        .expect("timeseries.csv has bytes_by_op");
+    let last = reader.records().last().expect("samples").unwrap();
+    let bytes: Vec<u64> = last[column]
+        .split(';')
+        .map(|b| b.parse().unwrap())
+        .collect();
+    assert_eq!(bytes.len(), dave_sim::network::OPS.len());
+    for (op, b) in dave_sim::network::OPS.iter().zip(&bytes) {
+        assert_eq!(summary["traffic"][op]["bytes"].as_u64(), Some(*b), "{op}");
+    }
+    assert!(bytes.iter().sum::<u64>() > 0);
 }
 
 #[test]

@@ -103,6 +103,9 @@ pub struct SampleRow {
     pub reliability_median: f64,
     /// Cumulative datagrams delivered per op, `;`-separated in `OPS` order.
     pub datagrams_by_op: String,
+    /// Cumulative bytes (UDP payload) delivered per op, `;`-separated in `OPS` order, so
+    /// per-op byte rates are exact rather than datagram rates times a mean size.
+    pub bytes_by_op: String,
 }
 
 /// A sampled node's table (a row of `peers.csv`).

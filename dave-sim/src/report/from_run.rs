@@ -7,8 +7,9 @@
 //! - Reliability: `peers.csv` keeps, per sampled node, the mean score it holds of its peers; the
 //!   band is over those per-node means. This version of the simulator has no adversaries, so
 //!   every sampled peer counts as honest and the adversarial series is empty.
-//! - Traffic bytes by op over time: the run counts bytes per op only in total, so each op's
-//!   bytes per second is its datagram rate times its mean datagram size over the run.
+//! - Traffic by op over time: datagrams and bytes per second come from the cumulative per-op
+//!   counters of consecutive samples (`timeseries.csv` `datagrams_by_op`, `bytes_by_op`), so both
+//!   are exact over each sample interval.
 //! - Propagation: a record's curve is the share of its `REPLICAS` target holding it, from the
 //!   delays of its first `REPLICAS` store events; records written too close to the end for the
 //!   collector's propagation window are left out rather than counted as failures.
@@ -19,14 +20,21 @@ use std::collections::BTreeMap;
 
 use dave_core::config::Config;
 
+use super::markdown::theory_rows;
 use super::{
     ChartMeta, EclipseData, ExpectationRow, HopModel, LookupData, LookupRow, OpSeries,
-    PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput, StorageData, TrafficData,
-    TrafficPoint,
+    PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput, StorageData, TheoryRow,
+    TrafficData, TrafficPoint,
 };
-use crate::metrics::collector::PROPAGATION_WINDOW_US;
+use crate::metrics::collector::{PROPAGATION_WINDOW_US, SampleRow};
 use crate::network::OPS;
 use crate::sim::RunOutput;
+
+/// The theory-against-measurement rows of a finished run, for summary.json's `theory` section:
+/// the same [`theory_rows`] report.md and theory.json show, from the same adapted input.
+pub fn theory(output: &RunOutput) -> Vec<TheoryRow> {
+    theory_rows(&report_input(output, String::new()))
+}
 
 /// Builds the report input of a finished run. `reproduce_command` is the shell command that
 /// repeats it (the CLI knows the file name and flags; the output does not).
@@ -143,7 +151,20 @@ fn reliability(output: &RunOutput) -> Vec<ReliabilitySnapshot> {
 
 /// Rates per node per second by op, from the cumulative counters of consecutive samples.
 fn traffic(output: &RunOutput) -> TrafficData {
-    let summary = &output.summary;
+    TrafficData {
+        ops: op_series(&output.samples),
+        drops: output
+            .summary
+            .datagrams_dropped
+            .iter()
+            .map(|(reason, count)| (reason.clone(), *count))
+            .collect(),
+    }
+}
+
+/// One series per op that carried traffic: datagrams and bytes delivered per live node per
+/// second over each sample interval, from the differences of the cumulative per-op counters.
+fn op_series(samples: &[SampleRow]) -> Vec<OpSeries> {
     let mut ops: Vec<OpSeries> = OPS
         .iter()
         .map(|op| OpSeries {
@@ -151,56 +172,41 @@ fn traffic(output: &RunOutput) -> TrafficData {
             points: Vec::new(),
         })
         .collect();
-    let bytes_per_datagram: Vec<f64> = OPS
-        .iter()
-        .map(|op| {
-            summary.traffic.get(*op).map_or(0.0, |t| {
-                if t.datagrams == 0 {
-                    0.0
-                } else {
-                    t.bytes as f64 / t.datagrams as f64
-                }
-            })
-        })
-        .collect();
+    // The cells are written by the simulator itself; an unreadable value counts as 0.
     let parse = |s: &str| -> Vec<u64> {
         s.split(';')
             .map(|v| v.trim().parse().unwrap_or(0))
             .collect()
     };
-    let mut previous: Option<(f64, Vec<u64>)> = None;
-    for sample in output.samples.iter().filter(|s| s.class == "honest") {
-        let counts = parse(&sample.datagrams_by_op);
-        if let Some((t0, before)) = &previous {
+    let delta = |now: &[u64], before: &[u64], i: usize| {
+        now.get(i)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(before.get(i).copied().unwrap_or(0))
+    };
+    let mut previous: Option<(f64, Vec<u64>, Vec<u64>)> = None;
+    for sample in samples.iter().filter(|s| s.class == "honest") {
+        let datagrams = parse(&sample.datagrams_by_op);
+        let bytes = parse(&sample.bytes_by_op);
+        if let Some((t0, datagrams_before, bytes_before)) = &previous {
             let dt = sample.time_s - t0;
             let nodes = f64::from(sample.nodes_up.max(1));
             if dt > 0.0 {
                 for (i, series) in ops.iter_mut().enumerate() {
-                    let delta = counts
-                        .get(i)
-                        .copied()
-                        .unwrap_or(0)
-                        .saturating_sub(before.get(i).copied().unwrap_or(0));
-                    let rate = delta as f64 / dt / nodes;
                     series.points.push(TrafficPoint {
                         t_s: sample.time_s,
-                        datagrams_per_node_s: rate,
-                        bytes_per_node_s: rate * bytes_per_datagram[i],
+                        datagrams_per_node_s: delta(&datagrams, datagrams_before, i) as f64
+                            / dt
+                            / nodes,
+                        bytes_per_node_s: delta(&bytes, bytes_before, i) as f64 / dt / nodes,
                     });
                 }
             }
         }
-        previous = Some((sample.time_s, counts));
+        previous = Some((sample.time_s, datagrams, bytes));
     }
     ops.retain(|s| s.points.iter().any(|p| p.datagrams_per_node_s > 0.0));
-    TrafficData {
-        ops,
-        drops: summary
-            .datagrams_dropped
-            .iter()
-            .map(|(reason, count)| (reason.clone(), *count))
-            .collect(),
-    }
+    ops
 }
 
 /// The shell command that repeats a run: `dave-sim run FILE --seed S [--set P=V]... --out DIR`,
@@ -243,6 +249,46 @@ fn shell_quote(arg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(time_s: f64, datagrams_by_op: &str, bytes_by_op: &str) -> SampleRow {
+        SampleRow {
+            time_s,
+            class: "honest",
+            nodes_up: 2,
+            datagrams_delivered: 0,
+            datagrams_dropped: 0,
+            bytes_delivered: 0,
+            gets_finished: 0,
+            gets_found: 0,
+            puts_finished: 0,
+            records_held: 0,
+            active_peers_mean: 0.0,
+            reliability_median: 0.0,
+            datagrams_by_op: datagrams_by_op.into(),
+            bytes_by_op: bytes_by_op.into(),
+        }
+    }
+
+    #[test]
+    fn traffic_bytes_are_the_measured_bytes_of_each_interval() {
+        // PING: 10 small datagrams in the first interval, 10 large in the second; a mean size
+        // over the run would give both intervals the same bytes per second.
+        let samples = [
+            sample(0.0, "0;0;0;0;0;0;0;0", "0;0;0;0;0;0;0;0"),
+            sample(5.0, "10;0;0;0;0;0;0;0", "400;0;0;0;0;0;0;0"),
+            sample(10.0, "20;4;0;0;0;0;0;0", "12400;600;0;0;0;0;0;0"),
+        ];
+        let ops = op_series(&samples);
+        let names: Vec<&str> = ops.iter().map(|s| s.op.as_str()).collect();
+        assert_eq!(names, ["PING", "PONG"]);
+        let ping = &ops[0].points;
+        // Per node (2 up) per second (5 s intervals).
+        assert_eq!(ping[0].datagrams_per_node_s, 1.0);
+        assert_eq!(ping[0].bytes_per_node_s, 40.0);
+        assert_eq!(ping[1].datagrams_per_node_s, 1.0);
+        assert_eq!(ping[1].bytes_per_node_s, 1200.0);
+        assert_eq!(ops[1].points[1].bytes_per_node_s, 60.0);
+    }
 
     #[test]
     fn reproduce_command_quotes_what_a_shell_would_split() {

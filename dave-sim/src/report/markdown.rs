@@ -31,10 +31,27 @@ pub struct TheoryRow {
     pub predicted: f64,
     /// The run's value, `None` if the run has no data for it.
     pub measured: Option<f64>,
+    /// `measured / predicted`, `None` without a measurement or when the model predicts zero.
+    pub ratio: Option<f64>,
 }
 
-/// Every model that applies to this run, predicted against measured. The summary and report.md
-/// both show these so a reader sees where Dave and the textbook models agree.
+impl TheoryRow {
+    /// A row with its ratio derived here, so summary.json, theory.json and report.md can never
+    /// disagree on it.
+    fn new(quantity: String, model: String, predicted: f64, measured: Option<f64>) -> TheoryRow {
+        TheoryRow {
+            quantity,
+            model,
+            predicted,
+            measured,
+            ratio: measured.filter(|_| predicted != 0.0).map(|m| m / predicted),
+        }
+    }
+}
+
+/// Every model that applies to this run, predicted against measured. summary.json (`theory`),
+/// theory.json and report.md all show these so a reader sees where Dave and the textbook
+/// models agree.
 pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
     let mut rows = Vec::new();
     let lookups = &input.lookups;
@@ -42,21 +59,21 @@ pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
         .hop_model
         .and_then(|m| m.predicted().map(|p| (m, p)))
     {
-        rows.push(TheoryRow {
-            quantity: "mean lookup hops".into(),
-            model: format!("log2(N)/(1+log2 K), N={}, K={}", m.nodes, m.k),
-            predicted: p,
-            measured: lookups.mean_hops(),
-        });
+        rows.push(TheoryRow::new(
+            "mean lookup hops".into(),
+            format!("log2(N)/(1+log2 K), N={}, K={}", m.nodes, m.k),
+            p,
+            lookups.mean_hops(),
+        ));
     }
     if let Some(d) = &input.reliability.detection {
         let n = d.measured.last().map_or(1, |p| p.0);
-        rows.push(TheoryRow {
-            quantity: format!("liars caught after {n} challenges (fraction)"),
-            model: format!("1 − s^n, s={}", d.kept),
-            predicted: theory::liar_detection(d.kept, n),
-            measured: d.measured.last().map(|p| p.1),
-        });
+        rows.push(TheoryRow::new(
+            format!("liars caught after {n} challenges (fraction)"),
+            format!("1 − s^n, s={}", d.kept),
+            theory::liar_detection(d.kept, n),
+            d.measured.last().map(|p| p.1),
+        ));
     }
     let prop = &input.propagation;
     if let Some((g, completion)) = prop.gossip.and_then(|g| g.completion_s().map(|c| (g, c))) {
@@ -65,15 +82,15 @@ pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
                 .iter()
                 .filter_map(|c| propagation::time_to_fraction(c, 1.0)),
         );
-        rows.push(TheoryRow {
-            quantity: "time for a record to reach all target replicas, median (s)".into(),
-            model: format!(
+        rows.push(TheoryRow::new(
+            "time for a record to reach all target replicas, median (s)".into(),
+            format!(
                 "push gossip (log_(1+f) N + ln N / f) rounds, N={}, f={}, round={} s",
                 g.nodes, g.fanout, g.round_s
             ),
-            predicted: completion,
-            measured: quantile_sorted(&full, 0.5),
-        });
+            completion,
+            quantile_sorted(&full, 0.5),
+        ));
     }
     let storage = &input.storage;
     if let (Some(held), Some((r, e))) = (
@@ -83,12 +100,12 @@ pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
             .and_then(|r| theory::replica_distance_bits(storage.nodes, r).map(|e| (r, e))),
     ) {
         let bits = sorted_finite(held.iter().map(|d| f64::from(64 - d.leading_zeros())));
-        rows.push(TheoryRow {
-            quantity: "XOR distance of held records, median (bits)".into(),
-            model: format!("{r} closest of N={} at 64 − log2(N/{r})", storage.nodes),
-            predicted: e,
-            measured: quantile_sorted(&bits, 0.5),
-        });
+        rows.push(TheoryRow::new(
+            "XOR distance of held records, median (bits)".into(),
+            format!("{r} closest of N={} at 64 − log2(N/{r})", storage.nodes),
+            e,
+            quantile_sorted(&bits, 0.5),
+        ));
     }
     rows
 }
@@ -168,10 +185,7 @@ pub(crate) fn render(input: &ReportInput, charts: &[ChartEntry]) -> String {
             "| quantity | model | predicted | measured | measured ÷ predicted |\n|---|---|---|---|---|"
         );
         for r in &rows {
-            let ratio = r
-                .measured
-                .filter(|_| r.predicted != 0.0)
-                .map_or("n/a".to_owned(), |m| format!("{:.2}", m / r.predicted));
+            let ratio = r.ratio.map_or("n/a".to_owned(), |q| format!("{q:.2}"));
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} |",
@@ -223,6 +237,7 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].predicted, 2.0);
         assert_eq!(rows[0].measured, Some(3.0));
+        assert_eq!(rows[0].ratio, Some(1.5));
         let md = render(&input, &[]);
         assert!(
             md.contains("| mean lookup hops | log2(N)/(1+log2 K), N=256, K=8 | 2 | 3 | 1.50 |"),

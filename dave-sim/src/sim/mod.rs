@@ -162,6 +162,15 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
     world.finish(started)
 }
 
+/// Per-op counters as one CSV cell, `;`-separated in `OPS` order.
+fn join_counts(counts: &[u64]) -> String {
+    counts
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 fn make_clocks(s: &Scenario, seed: u64) -> Vec<Clock> {
     let max_offset = s.network.clock.max_offset.0.min(i64::MAX as u64) as i64;
     let max_drift = s.network.clock.max_drift_ppm.min(i32::MAX as u32) as i32;
@@ -605,12 +614,8 @@ impl<H: ScenarioHost> World<'_, H> {
             records_held,
             active_peers_mean: active_mean,
             reliability_median: quantile(&mut reliability, 0.5),
-            datagrams_by_op: stats
-                .delivered_by_op
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(";"),
+            datagrams_by_op: join_counts(&stats.delivered_by_op),
+            bytes_by_op: join_counts(&stats.bytes_by_op),
         });
     }
 
@@ -723,6 +728,8 @@ impl<H: ScenarioHost> World<'_, H> {
                 .collect(),
             traffic,
             expectations,
+            // Filled below from the finished output: the models compare against its CSV data.
+            theory: Vec::new(),
             faults,
             warnings,
             scenario_config: effective,
@@ -740,7 +747,7 @@ impl<H: ScenarioHost> World<'_, H> {
             .flat_map(|h| h.held_distances())
             .collect();
         let c = self.collector;
-        RunOutput {
+        let mut output = RunOutput {
             summary,
             timing,
             samples: c.samples,
@@ -749,6 +756,8 @@ impl<H: ScenarioHost> World<'_, H> {
             peers: c.peers,
             held_distances,
             trace: self.engine.trace().clone(),
-        }
+        };
+        output.summary.theory = crate::report::from_run::theory(&output);
+        output
     }
 }

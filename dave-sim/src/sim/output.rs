@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::engine::trace::Trace;
 use crate::metrics::collector::{LookupRow, PeerRow, RecordRow, SampleRow};
+use crate::report::TheoryRow;
 use crate::scenario::Scenario;
 
 /// Everything a run produced.
@@ -56,6 +57,11 @@ pub struct Summary {
     pub traffic: BTreeMap<String, OpTraffic>,
     /// Each `expect` bound with its measured value.
     pub expectations: Vec<ExpectationResult>,
+    /// Each analytic model that applies to the run, its prediction next to the measured value
+    /// (issue 5: "The summary reports the measured value next to the predicted one"). Computed
+    /// by [`crate::report::from_run::theory`] from this output, the same rows report.md and
+    /// theory.json show, so it is as deterministic as the rest of the summary.
+    pub theory: Vec<TheoryRow>,
     /// Each configured fault and how often it fired.
     pub faults: Vec<FaultReport>,
     /// Faults that never fired and other things a reader should know.
