@@ -14,9 +14,9 @@ use super::chart::{self, ChartMeta};
 pub struct TrafficPoint {
     /// End of the sample interval, seconds since the start of the run.
     pub t_s: f64,
-    /// Datagrams of this op sent per node per second.
+    /// Datagrams of this op delivered per node per second.
     pub datagrams_per_node_s: f64,
-    /// Bytes (UDP payload) of this op sent per node per second.
+    /// Bytes (UDP payload) of this op delivered per node per second.
     pub bytes_per_node_s: f64,
 }
 
@@ -67,12 +67,12 @@ pub(crate) fn render(path: &Path, meta: &ChartMeta, data: &TrafficData) -> Resul
         let (plots, legend_area) = root.split_horizontally(root.dim_in_pixel().0 - LEGEND_WIDTH);
         let (top, bottom) = plots.split_vertically(plots.dim_in_pixel().1 / 2);
         let panels: [(&chart::Root, &str, &str, Pick); 2] = [
-            (&top, "Datagrams sent", "datagrams / node / s", |p| {
+            (&top, "Datagrams delivered", "datagrams / node / s", |p| {
                 p.datagrams_per_node_s
             }),
             (
                 &bottom,
-                "Bytes sent (UDP payload)",
+                "Bytes delivered (UDP payload)",
                 "bytes / node / s",
                 |p| p.bytes_per_node_s,
             ),
