@@ -7,6 +7,7 @@
 //! checks), `metrics` (named measures), `results` (files written), `report` (charts,
 //! report.md, sweeps, pcap), `cli` and `bench` (the command line).
 
+pub mod adversary;
 pub mod bench;
 pub mod cli;
 pub mod crypto_memo;

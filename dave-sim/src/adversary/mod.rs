@@ -1,0 +1,66 @@
+//! Attackers: hosts of the same engine as honest nodes, with addresses, keys and random streams
+//! of their own, one file per behaviour (docs/simulator.md, "Adversaries").
+//!
+//! An attacker is either a real `dave_core::Node` whose outputs it filters, rewrites or adds
+//! to, or a small state machine of its own that speaks the wire format through dave-core's
+//! codec. Either way it is a [`SimHost`] whose events are [`AdversaryEvent`]s, and it counts
+//! what it does in [`AttackCounters`], which the summary sums per group.
+
+use crate::engine::host::SimHost;
+
+/// What one attacker host did, summed per group into the run's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttackCounters {
+    /// Datagrams the attacker handed to the network.
+    pub datagrams_sent: u64,
+    /// Bytes of those datagrams.
+    pub bytes_sent: u64,
+    /// Datagrams sent with a forged source address.
+    pub spoofed_datagrams: u64,
+    /// Key pairs generated while grinding identities.
+    pub keys_ground: u64,
+    /// Valid records the attacker accepted and then did not keep.
+    pub records_dropped: u64,
+    /// Valid records the attacker accepted and kept.
+    pub records_kept: u64,
+    /// PUTs the attacker sent (spam).
+    pub puts_sent: u64,
+}
+
+impl AttackCounters {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &AttackCounters) {
+        self.datagrams_sent += other.datagrams_sent;
+        self.bytes_sent += other.bytes_sent;
+        self.spoofed_datagrams += other.spoofed_datagrams;
+        self.keys_ground += other.keys_ground;
+        self.records_dropped += other.records_dropped;
+        self.records_kept += other.records_kept;
+        self.puts_sent += other.puts_sent;
+    }
+
+    /// Counts one datagram of `len` bytes about to leave, spoofed or not.
+    pub fn count_sent(&mut self, len: usize, spoofed: bool) {
+        self.datagrams_sent += 1;
+        self.bytes_sent += len as u64;
+        if spoofed {
+            self.spoofed_datagrams += 1;
+        }
+    }
+}
+
+/// What an attacker host reports. Its `Debug` text enters the trace hash, so it is
+/// deterministic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdversaryEvent {
+    /// A valid record was accepted and then dropped (RecordId).
+    RecordDropped(u64),
+    /// A valid record was accepted and kept (RecordId).
+    RecordKept(u64),
+}
+
+/// An attacker at one address.
+pub trait Attacker: SimHost<Event = AdversaryEvent> {
+    /// What it has done so far.
+    fn counters(&self) -> &AttackCounters;
+}
