@@ -17,9 +17,8 @@ use serde_json::Value;
 
 use super::ReportError;
 use super::sweep::{self, Metrics, Shard, SweepParam, SweepPlan, SweepRun};
-use crate::cli::DefaultHost;
 use crate::scenario::{self, Override, Scenario};
-use crate::sim::{self, RunOptions};
+use crate::sim::{self, DefaultHost, RunOptions};
 
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
