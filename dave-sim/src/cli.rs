@@ -41,7 +41,7 @@ pub enum Command {
     /// Measure engine throughput on echo hosts.
     Bench(bench::BenchArgs),
     /// Run a grid of parameter values × seeds, or merge the shards of one.
-    Sweep(crate::report::sweep_cli::SweepArgs),
+    Sweep(crate::sweep::cli::SweepArgs),
 }
 
 /// Arguments of `run`.
@@ -94,7 +94,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => bench::bench_command(&args),
-        Command::Sweep(args) => crate::report::sweep_cli::sweep_command(&args),
+        Command::Sweep(args) => crate::sweep::cli::sweep_command(&args),
     }
 }
 

@@ -15,9 +15,7 @@ pub mod propagation;
 pub mod reliability;
 pub mod stats;
 pub mod storage;
-pub mod sweep;
-mod sweep_chart;
-pub mod sweep_cli;
+pub mod sweep_chart;
 pub mod theory;
 pub mod traffic;
 
