@@ -32,6 +32,7 @@
 pub mod dave_host;
 pub mod faults;
 pub mod host;
+pub mod net_params;
 pub mod output;
 pub mod population;
 pub mod roster;
@@ -111,7 +112,11 @@ pub struct Stage<'s, H: ScenarioHost> {
 impl<'s, H: ScenarioHost> Stage<'s, H> {
     /// Builds the engine over the roster's hosts and the scenario's network.
     pub fn new(scenario: &'s Scenario, seed: u64, roster: Roster, trace: Trace) -> Self {
-        let network = Network::new(&scenario.network, roster.len(), seed);
+        let network = Network::new(
+            net_params::network_params(&scenario.network),
+            roster.len(),
+            seed,
+        );
         let replicas = scenario.nodes.config.replicas.unwrap_or(DEFAULT_REPLICAS);
         Stage {
             scenario,
