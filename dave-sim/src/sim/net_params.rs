@@ -95,3 +95,50 @@ pub fn topology_params(spec: &TopologySpec) -> TopologyParams {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::testing::scenario;
+
+    #[test]
+    fn the_network_section_maps_to_plain_numbers() {
+        let s = scenario(
+            r#"{
+          "name": "n", "duration": "1s",
+          "network": {
+            "latency": { "constant": "25ms" }, "jitter": "3ms", "duplication": 0.25,
+            "loss": { "bernoulli": 0.1 },
+            "bandwidth": { "uplink_kbps": 800 },
+            "topology": { "edge_list": { "sites": 2, "edges": [[0, 1, "40ms"]] } }
+          },
+          "nodes": { "count": 2 }, "edges": { "count": 1, "seeds": 1 }
+        }"#,
+        );
+        let p = network_params(&s.network);
+        assert!(matches!(p.latency, LatencyModel::Constant(25_000)));
+        assert_eq!(p.jitter_us, 3_000);
+        assert_eq!(p.loss, LossModel::Bernoulli(0.1));
+        assert_eq!(p.duplication, 0.25);
+        assert!(p.uplink.is_some());
+        assert_eq!(
+            p.topology,
+            TopologyParams::EdgeList {
+                sites: 2,
+                edges: vec![(0, 1, 40_000)]
+            }
+        );
+    }
+
+    #[test]
+    fn degenerate_latency_falls_back_to_a_constant() {
+        let spec = LatencySpec::Pareto {
+            scale: crate::scenario::SimDuration(7_000),
+            shape: crate::scenario::Positive(0.0),
+        };
+        assert!(matches!(
+            latency_model(&spec),
+            LatencyModel::Constant(7_000)
+        ));
+    }
+}

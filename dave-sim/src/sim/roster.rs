@@ -80,3 +80,55 @@ impl Roster {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::testing::scenario;
+
+    const S: &str = r#"{
+      "name": "r", "duration": "1s",
+      "network": { "clock": { "max_offset": "1s", "max_drift_ppm": 100 } },
+      "nodes": { "count": 6, "groups": { "ipv4_24s": 3, "ipv4_16s": 1 } },
+      "edges": { "count": 1, "seeds": 1 }
+    }"#;
+
+    #[test]
+    fn extra_groups_come_after_the_honest_nodes_and_change_none_of_them() {
+        let s = scenario(S);
+        let honest = Roster::honest(&s, 9);
+        assert_eq!(honest.len(), 6);
+        let mut with_extra = Roster::honest(&s, 9);
+        let extra: Vec<SocketAddr> = (1..=4)
+            .map(|i| format!("99.0.0.{i}:1").parse().unwrap())
+            .collect();
+        assert_eq!(with_extra.add_group(extra.clone()), 6..10);
+        assert_eq!(with_extra.add_group(Vec::new()), 10..10);
+        assert_eq!(&with_extra.addrs[..6], &honest.addrs[..]);
+        assert_eq!(&with_extra.clocks[..6], &honest.clocks[..]);
+        assert_eq!(&with_extra.addrs[6..], &extra[..]);
+        assert_eq!(with_extra.clocks.len(), 10);
+        assert!(
+            with_extra
+                .clocks
+                .iter()
+                .all(|c| c.offset_us.abs() <= 1_000_000 && c.drift_ppm.abs() <= 100)
+        );
+    }
+
+    #[test]
+    fn honest_nodes_pack_into_the_scenario_groups() {
+        let r = Roster::honest(&scenario(S), 1);
+        let prefix24 = |a: &SocketAddr| match a {
+            SocketAddr::V4(v) => v.ip().octets()[..3].to_vec(),
+            SocketAddr::V6(_) => unreachable!(),
+        };
+        let distinct: std::collections::BTreeSet<Vec<u8>> = r.addrs.iter().map(prefix24).collect();
+        assert_eq!(distinct.len(), 3, "{:?}", r.addrs);
+        assert_ne!(
+            r.clocks,
+            Roster::honest(&scenario(S), 2).clocks,
+            "clocks follow the seed"
+        );
+    }
+}

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::files::AggregateRow;
-use super::run::Manifest;
+use super::files::{AggregateRow, Manifest};
 use crate::report::sweep_chart::{SweepChart, SweepCharts, SweepSeries};
 
 /// The charts of a whole sweep; none when it sweeps seeds only (there is no parameter to plot

@@ -1,14 +1,66 @@
-//! The files of a sweep folder: `runs.csv` (one row per run), `aggregate.csv` (mean and 95 %
-//! CI per grid point and metric) and reading back `sweep.json` and `runs.csv` for a merge.
+//! The files of a sweep folder and what they hold: `sweep.json` ([`Manifest`]), `runs.csv`
+//! (one [`RunResult`] per row), `aggregate.csv` (mean and 95 % CI per grid point and metric),
+//! and reading back `sweep.json` and `runs.csv` for a merge.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::plan::{RunKey, SweepPlan};
-use super::run::{Manifest, Metrics, RunResult};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::plan::{RunKey, Shard, SweepPlan};
 use super::{AGGREGATE_CSV, FORMAT_VERSION, MANIFEST, RUNS_CSV};
 use crate::report::ReportError;
 use crate::report::stats::MeanCi;
+
+/// Metrics of one run.
+pub type Metrics = BTreeMap<String, f64>;
+
+/// Result of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    /// Which run.
+    pub key: RunKey,
+    /// Its metrics, without [`WALL_CLOCK_METRICS`].
+    pub metrics: Metrics,
+}
+
+/// Contents of `sweep.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Layout version.
+    pub format: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// BLAKE3 of the scenario JSON (canonical: keys sorted), so shards of different scenarios
+    /// are never merged.
+    pub scenario_blake3: String,
+    /// Grid and seeds.
+    pub plan: SweepPlan,
+    /// Which slice this folder holds.
+    pub shard: Shard,
+}
+
+impl Manifest {
+    /// The manifest of `shard` of a sweep of `scenario`.
+    pub fn new(scenario: &Value, plan: &SweepPlan, shard: Shard) -> Manifest {
+        let name = scenario
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("unnamed")
+            .to_owned();
+        Manifest {
+            format: FORMAT_VERSION,
+            scenario: name,
+            scenario_blake3: blake3::hash(scenario.to_string().as_bytes())
+                .to_hex()
+                .to_string(),
+            plan: plan.clone(),
+            shard,
+        }
+    }
+}
 
 /// Union of metric names over runs, sorted.
 fn metric_names(results: &[RunResult]) -> Vec<String> {

@@ -37,9 +37,9 @@ pub mod files;
 pub mod plan;
 pub mod run;
 
-pub use files::{AggregateRow, aggregate};
+pub use files::{AggregateRow, Manifest, Metrics, RunResult, aggregate};
 pub use plan::{RunKey, Shard, SweepParam, SweepPlan, scenario_at};
-pub use run::{Manifest, Metrics, RunResult, SweepOutcome, SweepRun, merge, run_shard, run_sweep};
+pub use run::{SweepOutcome, SweepRun, merge, run_shard, run_sweep};
 
 /// Per-run raw results.
 pub const RUNS_CSV: &str = "runs.csv";

@@ -1,30 +1,19 @@
 //! Running a sweep: the runs of a shard on a thread pool, and merging shard folders back into
 //! the folder one unsharded sweep writes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::chart_data;
-use super::files::{aggregate, read_manifest, read_runs, write_aggregate, write_runs};
-use super::plan::{RunKey, Shard, SweepPlan, scenario_at};
-use super::{FORMAT_VERSION, MANIFEST, WALL_CLOCK_METRICS};
+use super::files::{
+    Manifest, Metrics, RunResult, aggregate, read_manifest, read_runs, write_aggregate, write_runs,
+};
+use super::plan::{Shard, SweepPlan, scenario_at};
+use super::{MANIFEST, WALL_CLOCK_METRICS};
 use crate::report::{ReportError, sweep_chart};
-
-/// Metrics of one run.
-pub type Metrics = BTreeMap<String, f64>;
-
-/// Result of one run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunResult {
-    /// Which run.
-    pub key: RunKey,
-    /// Its metrics, without [`WALL_CLOCK_METRICS`].
-    pub metrics: Metrics,
-}
 
 /// What a runner is asked to run: a grid point (index, and the scenario with its values set)
 /// and a seed.
@@ -95,43 +84,6 @@ fn describe_point(plan: &SweepPlan, point: usize) -> String {
         "(no parameters)".to_owned()
     } else {
         parts.join(" ")
-    }
-}
-
-/// Contents of `sweep.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// Layout version.
-    pub format: u32,
-    /// Scenario name.
-    pub scenario: String,
-    /// BLAKE3 of the scenario JSON (canonical: keys sorted), so shards of different scenarios
-    /// are never merged.
-    pub scenario_blake3: String,
-    /// Grid and seeds.
-    pub plan: SweepPlan,
-    /// Which slice this folder holds.
-    pub shard: Shard,
-}
-
-impl Manifest {
-    /// The manifest of `shard` of a sweep of `scenario`.
-    pub fn new(scenario: &Value, plan: &SweepPlan, shard: Shard) -> Manifest {
-        let name = scenario
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("unnamed")
-            .to_owned();
-        Manifest {
-            format: FORMAT_VERSION,
-            scenario: name,
-            scenario_blake3: blake3::hash(scenario.to_string().as_bytes())
-                .to_hex()
-                .to_string(),
-            plan: plan.clone(),
-            shard,
-        }
     }
 }
 
