@@ -20,14 +20,19 @@
 //! `handle(&mut self, stage, t, action) -> String` that performs one and returns the text the
 //! trace records (empty for none). Plugging it in takes one variant in [`Action`], one field
 //! in `World`, one call in `World::schedule_start` and one arm in `World::handle`; what it
-//! counts goes to [`summary`] through its own `metrics`/`warnings` methods. Shared state (the
-//! engine, the scenario, the seed, the collector) is in [`Stage`], which every driver borrows.
+//! counts goes to the summary through a field of [`summary::Tally`]. Shared state (the
+//! engine, the scenario, the seed, the crypto provider, the collector) is in [`Stage`], which
+//! every driver borrows; a driver that acts on nodes another driver owns borrows that driver
+//! (as [`faults`] borrows [`population`] to crash and restart nodes).
 //!
 //! A driver with hosts of its own (an attacker group) adds them to the [`Roster`] before the
-//! engine is built: they get indices after the honest nodes and addresses of their own. It
-//! seeds their keys and random streams with purposes of its own ([`Stage::seed_bytes`],
-//! [`Stage::stream`]), so adding it shifts no honest node's randomness. Scheduling order is
-//! part of the trace: a new driver schedules after the existing ones.
+//! engine is built: they get indices after the honest nodes and addresses of their own, and
+//! honest-only measures stop at [`Stage::honest_count`]. It seeds their keys and random
+//! streams with purposes of its own ([`Stage::seed_bytes`], [`Stage::stream`]), so adding it
+//! shifts no honest node's randomness (every honest stream is keyed by the honest node's
+//! purpose and index). The engine runs one host type, so hosts of another kind join the
+//! honest one in an enum host implementing [`host::ScenarioHost`]. Scheduling order is part
+//! of the trace: a new driver schedules after the existing ones.
 
 pub mod dave_host;
 pub mod faults;

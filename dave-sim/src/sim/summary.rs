@@ -244,12 +244,9 @@ mod tests {
             .iter()
             .map(|e| (e.metric.as_str(), e.pass))
             .collect();
-        assert_eq!(pass["nodes_up_end"], true, "nothing was started");
-        assert_eq!(pass["churn_joins"], false);
-        assert_eq!(
-            pass["get_success_rate"], false,
-            "a metric with no data fails"
-        );
+        assert!(pass["nodes_up_end"], "nothing was started");
+        assert!(!pass["churn_joins"]);
+        assert!(!pass["get_success_rate"], "a metric with no data fails");
         assert!(!out.summary.passed);
         assert_eq!(out.summary.metrics["datagrams_delivered"], 0.0);
         assert_eq!(out.summary.traffic.len(), OPS.len());
