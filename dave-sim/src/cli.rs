@@ -42,6 +42,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Run a grid of parameter values × seeds, or merge the shards of one.
     Sweep(crate::sweep::cli::SweepArgs),
+    /// Regression-test scenarios over seeds for CI: bounds, JUnit, markdown, baselines.
+    Check(crate::check::CheckArgs),
 }
 
 /// Arguments of `run`.
@@ -69,7 +71,9 @@ pub struct RunArgs {
     pub pcap: Option<PathBuf>,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "validate", "schema", "bench", "sweep", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "run", "validate", "schema", "bench", "sweep", "check", "help",
+];
 
 /// Parses arguments, treating `dave-sim FILE ...` as `dave-sim run FILE ...`.
 pub fn parse_args(args: impl IntoIterator<Item = String>) -> Cli {
@@ -95,6 +99,7 @@ pub fn main() -> ExitCode {
         }
         Command::Bench(args) => bench::bench_command(&args),
         Command::Sweep(args) => crate::sweep::cli::sweep_command(&args),
+        Command::Check(args) => crate::check::check_command(&args),
     }
 }
 

@@ -7,10 +7,11 @@
 //! latency, loss, bandwidth, topology, partitions, clocks), `crypto_memo` (memoized signature
 //! checks), `metrics` (named measures), `results` (files written), `sweep` (parameter
 //! grids, shards, merges), `report` (charts, report.md, pcap: it only draws), `cli` and
-//! `bench` (the command line).
+//! `bench` (the command line), `check` (regression testing for CI).
 
 pub mod adversary;
 pub mod bench;
+pub mod check;
 pub mod cli;
 pub mod crypto_memo;
 pub mod engine;

@@ -9,6 +9,7 @@ pub mod duration;
 pub mod locate;
 pub mod network;
 pub mod overrides;
+pub mod regression;
 pub mod types;
 mod validate;
 pub mod values;

@@ -56,6 +56,10 @@ pub struct Scenario {
     /// Bounds on named metrics checked at the end (exit 1 if one misses).
     #[serde(default)]
     pub expect: BTreeMap<MetricName, Bound>,
+    /// How `dave-sim check --baseline` compares this scenario's metrics with a stored baseline:
+    /// extra metrics, directions, tolerances (see `scenario::regression`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<super::regression::RegressionSpec>,
 }
 
 fn default_sample_every() -> SimDuration {

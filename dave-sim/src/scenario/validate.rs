@@ -159,6 +159,9 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
             );
         }
     }
+    if let Some(regression) = &s.regression {
+        super::regression::check(regression)?;
+    }
     Ok(())
 }
 
