@@ -134,3 +134,39 @@ pub fn load(dir: &Path, name: &str) -> Result<Option<Baseline>, String> {
     }
     Ok(Some(baseline))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_baselines_load_back_and_strangers_are_refused() {
+        let dir = std::env::temp_dir().join(format!("dave-sim-baseline-{}", std::process::id()));
+        let baseline = Baseline {
+            format: FORMAT_VERSION,
+            scenario: "s".into(),
+            scenario_blake3: "x".into(),
+            dave_sim_version: "0".into(),
+            seeds: vec![BaselineSeed {
+                seed: 3,
+                trace_hash: "h".into(),
+                metrics: BTreeMap::from([("a".into(), Some(1.5)), ("b".into(), None)]),
+            }],
+        };
+        let file = save(&dir, &baseline).unwrap();
+        assert_eq!(file, dir.join("s.json"));
+        let back = load(&dir, "s").unwrap().unwrap();
+        assert_eq!(back, baseline);
+        assert!(back.seeds[0].value("b").is_nan() && back.seeds[0].value("zz").is_nan());
+        assert_eq!(load(&dir, "other").unwrap(), None);
+        std::fs::copy(&file, dir.join("t.json")).unwrap();
+        assert!(load(&dir, "t").unwrap_err().contains("not \"t\""));
+        std::fs::write(&file, "{\"format\": 2}").unwrap();
+        assert!(
+            load(&dir, "s")
+                .unwrap_err()
+                .contains("not a dave-sim baseline")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -141,7 +141,7 @@ mod tests {
     /// t and df by hand; the tail by Simpson integration of the t density (independent of the
     /// incomplete beta function statrs uses).
     #[test]
-    fn matches_r_welch_test() {
+    fn matches_a_hand_computed_welch_test() {
         let a = Spread::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
         let b = Spread::of(&[2.0, 4.0, 6.0, 8.0, 10.0]);
         let w = welch(&a, &b).unwrap();
