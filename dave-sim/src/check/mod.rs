@@ -4,8 +4,9 @@
 //! dave-sim check [FILES or DIRS…] [--seeds N] [--jobs J] [--set path=value…]
 //!                [--junit FILE] [--markdown FILE] [--baseline DIR] [--save-baseline DIR]
 //! ```
-//! Runs every scenario over N seeds in parallel, judges each `expect` bound on every seed, and
-//! prints one table (scenario, check, baseline, measured mean ± sd [min, max], verdict). With
+//! Runs every scenario (default: the `*.json` files of `scenarios/`) over N seeds in parallel,
+//! judges each `expect` bound on every seed, and prints one table (scenario, check, baseline,
+//! measured mean ± sd [min, max], verdict). With
 //! `--baseline DIR` it also compares each scenario's metrics with the per-seed metrics stored
 //! there by an earlier `--save-baseline DIR`, flagging a regression when a metric moved the
 //! worse way by more than its tolerance with a one-sided Welch p-value below the significance
@@ -45,8 +46,8 @@ use runner::{Planned, SeedRun};
 /// Arguments of `check`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
-    /// Scenario files, or folders whose `*.json` files are all checked.
-    #[arg(required = true, value_name = "FILES or DIRS")]
+    /// Scenario files, or folders whose `*.json` files are all checked (default: `scenarios/`).
+    #[arg(value_name = "FILES or DIRS")]
     pub paths: Vec<PathBuf>,
     /// Seeds per scenario: the scenario's seed and the ones after it.
     #[arg(long, default_value_t = 5)]
@@ -108,7 +109,13 @@ pub fn check_command(args: &CheckArgs) -> ExitCode {
 /// Plans, runs, judges and compares; saves the baseline if asked. Everything `check` prints or
 /// writes is rendered from the returned report.
 pub fn run_check(args: &CheckArgs, show_progress: bool) -> Result<CheckReport, CheckError> {
-    let files = runner::scenario_files(&args.paths).map_err(CheckError)?;
+    let default = [PathBuf::from("scenarios")];
+    let paths = if args.paths.is_empty() {
+        &default[..]
+    } else {
+        &args.paths
+    };
+    let files = runner::scenario_files(paths).map_err(CheckError)?;
     let plans = runner::plan(&files, &args.set, args.seeds).map_err(CheckError)?;
     // Read every baseline before running, so a malformed one fails in seconds, not after the runs.
     let baselines = match &args.baseline {
@@ -180,7 +187,11 @@ fn judge(
 
 fn write_outputs(args: &CheckArgs, report: &CheckReport) -> Result<(), CheckError> {
     let write = |path: &PathBuf, text: String| {
-        std::fs::write(path, text).map_err(|e| CheckError(format!("{}: {e}", path.display())))
+        let fail = |e: std::io::Error| CheckError(format!("{}: {e}", path.display()));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        std::fs::write(path, text).map_err(fail)
     };
     if let Some(path) = &args.junit {
         write(path, junit::render(report).map_err(CheckError)?)?;
