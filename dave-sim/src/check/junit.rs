@@ -102,6 +102,13 @@ fn comparison_text(c: &Comparison, unchanged: &[u64]) -> String {
             number(c.policy.absolute_tolerance)
         ));
     }
+    if let Some(level) = c.threshold {
+        text.push_str(&format!(
+            "; Holm level {} of significance {}",
+            number(level),
+            number(c.policy.significance)
+        ));
+    }
     if !unchanged.is_empty() {
         text.push_str(&format!(
             "; seeds {} unchanged and left out",

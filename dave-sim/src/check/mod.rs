@@ -9,8 +9,9 @@
 //! measured mean ± sd [min, max], verdict). With
 //! `--baseline DIR` it also compares each scenario's metrics with the per-seed metrics stored
 //! there by an earlier `--save-baseline DIR`, flagging a regression when a metric moved the
-//! worse way by more than its tolerance with a one-sided Welch p-value below the significance
-//! level ([`compare`], [`stats`]; directions and tolerances in `scenario::regression`).
+//! worse way by more than its tolerance with a one-sided Welch p-value that passes Holm's
+//! step-down over the scenario's metrics ([`compare`], [`stats`]; directions, tolerances and
+//! the significance level in `scenario::regression`).
 //! A scenario without a baseline file is reported and skipped, so adding a scenario does not
 //! break CI before its baseline is saved.
 //!

@@ -180,7 +180,7 @@ pub fn comparison_verdict(c: &Comparison) -> String {
     let p = c.p_worse.map(p_value).unwrap_or_default();
     match &c.verdict {
         Verdict::Regression => format!("REGRESSION ({p})"),
-        Verdict::Improved => format!("improved ({})", p_value(1.0 - c.p_worse.unwrap_or(1.0))),
+        Verdict::Improved => format!("improved ({})", c.p_better.map(p_value).unwrap_or_default()),
         Verdict::Unchanged => format!("ok ({p})"),
         Verdict::Untested(why) => format!("not tested: {why}"),
     }
