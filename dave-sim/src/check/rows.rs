@@ -107,6 +107,13 @@ fn baseline_rows(s: &ScenarioCheck, out: &mut Vec<Row>) {
                         .into(),
                 ));
             }
+            if c.baseline_version != env!("CARGO_PKG_VERSION") {
+                out.push(note(format!(
+                    "written by dave-sim {}, this is {}",
+                    c.baseline_version,
+                    env!("CARGO_PKG_VERSION")
+                )));
+            }
             if c.compared_seeds.is_empty() {
                 out.push(note(format!(
                     "identical: every seed ({}) has the baseline's trace hash; no statistics needed",
