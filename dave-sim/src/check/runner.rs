@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::sweep::WALL_CLOCK_METRICS;
 use crate::scenario::Scenario;
 use crate::sim::{ExpectationResult, Summary};
+use crate::sweep::WALL_CLOCK_METRICS;
 
 /// A scenario to check.
 #[derive(Debug, Clone)]
