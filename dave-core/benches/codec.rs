@@ -1,4 +1,4 @@
-//! Speed of the foundation (PROTOCOL.md §3, §4): the codec for every message, record
+//! Speed of the foundation (docs/protocol.md §3, §4): the codec for every message, record
 //! verification and its parts, and mining.
 //!
 //! Run with `cargo bench -p dave-core --bench codec -- --warm-up-time 1 --measurement-time 3`.

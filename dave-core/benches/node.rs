@@ -1,4 +1,4 @@
-//! Cost of one `Node` input (PROTOCOL.md §5–§10) on a node with a full table (96 active peers
+//! Cost of one `Node` input (docs/protocol.md §5–§10) on a node with a full table (96 active peers
 //! in buckets 63..=52, as in a network of a few thousand nodes) and a store of 100k records.
 //!
 //! Run with `cargo bench -p dave-core --bench node -- --warm-up-time 1 --measurement-time 3`.

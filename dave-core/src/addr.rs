@@ -1,4 +1,4 @@
-//! Addresses on the wire, network groups and routability (PROTOCOL.md §4, §5).
+//! Addresses on the wire, network groups and routability (docs/protocol.md §4, §5).
 //!
 //! An address is 18 bytes: the 16-byte IPv6 address (IPv4 as `::ffff:a.b.c.d`) then a
 //! little-endian `u16` port. Network groups (IPv4 /24, IPv6 /48) are what the peer table's

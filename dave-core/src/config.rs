@@ -1,4 +1,4 @@
-//! Node configuration: every constant of PROTOCOL.md §11, with the spec's defaults.
+//! Node configuration: every constant of docs/protocol.md §11, with the spec's defaults.
 //!
 //! Scenarios vary these, so each one is a plain public field. A few fields that the spec leaves
 //! open (marked "not in §11") are decisions of this implementation, documented where they are used.

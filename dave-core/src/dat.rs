@@ -1,5 +1,5 @@
 //! Records ("dats"): signed, proof-of-work key-value pairs and the rules for accepting them
-//! (PROTOCOL.md §3).
+//! (docs/protocol.md §3).
 //!
 //! A record is addressed by (owner public key, key). The owner signs a length-prefixed,
 //! domain-separated digest of key, value and time; the writer then pays proof-of-work over the

@@ -1,4 +1,4 @@
-//! What a node reports to its driver (PROTOCOL.md §10): every outcome a researcher measures.
+//! What a node reports to its driver (docs/protocol.md §10): every outcome a researcher measures.
 //!
 //! Events are drained with [`crate::node::Node::poll_event`]. They carry IDs and addresses, not
 //! references, so a driver may keep them; only [`Event::Persist`] and a found

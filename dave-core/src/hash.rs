@@ -1,4 +1,4 @@
-//! Domain-separated hashing (PROTOCOL.md §1).
+//! Domain-separated hashing (docs/protocol.md §1).
 //!
 //! Every hash Dave computes is BLAKE3 in derive-key mode with its own context string, so no digest
 //! of one kind can be replayed as another (a work hash as a record id, a record signature as a

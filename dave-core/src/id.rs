@@ -1,4 +1,4 @@
-//! Identities and XOR distance (PROTOCOL.md §2).
+//! Identities and XOR distance (docs/protocol.md §2).
 
 use crate::hash::{RECORD_ID_CONTEXT, h};
 

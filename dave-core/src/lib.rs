@@ -1,6 +1,6 @@
 //! # dave-core — the Dave protocol as a sans-IO state machine
 //!
-//! Dave is a peer-to-peer key-value store over UDP (see `PROTOCOL.md`). This crate holds the whole
+//! Dave is a peer-to-peer key-value store over UDP (see `docs/protocol.md`). This crate holds the whole
 //! protocol and nothing else: no sockets, threads, clocks or files. Drivers (the simulator, the
 //! real UDP node) feed it datagrams and time and drain what it wants sent.
 //!

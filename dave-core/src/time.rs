@@ -1,4 +1,4 @@
-//! The clock value every input carries (PROTOCOL.md §1, §10).
+//! The clock value every input carries (docs/protocol.md §1, §10).
 //!
 //! The core never reads a clock: the driver passes `now` into every call. In the simulator that is
 //! virtual time, in dave-node the Unix epoch. Microsecond resolution lets round-trip times of fast

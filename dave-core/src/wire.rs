@@ -1,4 +1,4 @@
-//! The datagram codec (PROTOCOL.md §4).
+//! The datagram codec (docs/protocol.md §4).
 //!
 //! Byte 0 is the op; every integer is little-endian. Decoding borrows from the datagram and
 //! allocates nothing; encoding writes into the caller's buffer and allocates nothing. The decoder

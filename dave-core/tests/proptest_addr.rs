@@ -1,4 +1,4 @@
-//! Property tests of the 18-byte address codec (PROTOCOL.md §4).
+//! Property tests of the 18-byte address codec (docs/protocol.md §4).
 //!
 //! The format carries an IPv6 address (IPv4 as `::ffff:a.b.c.d`) and a port, nothing else. So:
 //! every socket address survives encode → decode up to what the format cannot carry (IPv6 flow

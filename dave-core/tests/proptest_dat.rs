@@ -1,4 +1,4 @@
-//! Property tests of records (PROTOCOL.md §3): what `Dat::new` makes always verifies, every
+//! Property tests of records (docs/protocol.md §3): what `Dat::new` makes always verifies, every
 //! single-bit tamper is caught by the rule that owns the field, sizes are refused before any
 //! signing, and versions are a total order consistent with (time, work).
 //!

@@ -1,4 +1,4 @@
-//! Property tests of the datagram codec (PROTOCOL.md §4).
+//! Property tests of the datagram codec (docs/protocol.md §4).
 //!
 //! Two families:
 //! - every message round-trips (encode → decode → equal) and encodes to exactly the length the

@@ -1,4 +1,4 @@
-//! The byte-exact test vectors of PROTOCOL.md §1–§4 (`tests/vectors/dave-v1.json`, computed
+//! The byte-exact test vectors of docs/protocol.md §1–§4 (`tests/vectors/dave-v1.json`, computed
 //! independently of this crate). Every vector must pass.
 
 use std::net::SocketAddr;

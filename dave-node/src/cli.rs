@@ -48,7 +48,7 @@ pub struct KeygenArgs {
 /// Protocol settings shared by every subcommand that runs a node.
 #[derive(Clone, Debug, Args)]
 pub struct ProtocolArgs {
-    /// Proof-of-work bits a record must carry to be accepted (MIN_WORK, PROTOCOL.md §11).
+    /// Proof-of-work bits a record must carry to be accepted (MIN_WORK, docs/protocol.md §11).
     #[arg(long, default_value_t = 16)]
     pub min_work: u32,
     /// Divide the periodic protocol intervals (pings, activation, deactivation, drop, address

@@ -1,4 +1,4 @@
-//! The I/O loop around the sans-IO core (PROTOCOL.md §10): the quinn-style contract of
+//! The I/O loop around the sans-IO core (docs/protocol.md §10): the quinn-style contract of
 //! `dave_core::node::Node` made concrete with one UDP socket and the system clock.
 //!
 //! One turn: feed a due timer, drain transmits and events, wait on the socket until the node's

@@ -16,7 +16,7 @@
 //! prints `status peers=… active=… records=… bytes=…` every `--status-every` seconds.
 //!
 //! # Backup file
-//! An append-only log of the store's persist and forget outputs (PROTOCOL.md §7), laid out in
+//! An append-only log of the store's persist and forget outputs (docs/protocol.md §7), laid out in
 //! [`backup::frame`]: a 12-byte header (`"DAVE-BAK"`, version `u32` = 1), then entries
 //! `len u32 ‖ crc32 u32 ‖ kind u8 ‖ body`, the CRC covering the length and the payload. A persist
 //! body is the record's wire encoding (a PUT body, §4); a forget body is the RecordId (`u64` LE).

@@ -1,4 +1,4 @@
-//! Own address and loopback prevention (PROTOCOL.md §6).
+//! Own address and loopback prevention (docs/protocol.md §6).
 //!
 //! At start and every ADDR_EVERY the node asks its verified edges (or, without edges, a few
 //! random active peers) "what address do you see me at?". It adopts an answer when an edge gives

@@ -1,4 +1,4 @@
-//! The anti-amplification ledger of PROTOCOL.md §8.
+//! The anti-amplification ledger of docs/protocol.md §8.
 //!
 //! For every address that has not passed an AUTH or LIVE round trip, the node tracks the bytes
 //! received from it and the bytes it answered with, and never lets the answers exceed 3× what

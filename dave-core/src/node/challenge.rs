@@ -1,4 +1,4 @@
-//! Storage challenges and reliability (PROTOCOL.md §9).
+//! Storage challenges and reliability (docs/protocol.md §9).
 //!
 //! Every CHALLENGE_EVERY the node picks a record it holds and pushed to a peer that is still
 //! among the record's closest active peers, and sends that peer a plain GET for it — the same

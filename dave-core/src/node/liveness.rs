@@ -1,4 +1,4 @@
-//! Pings, pongs and the life of a peer (PROTOCOL.md §5): candidates, verification, activation,
+//! Pings, pongs and the life of a peer (docs/protocol.md §5): candidates, verification, activation,
 //! deactivation, dropping, test-before-evict and sharing.
 
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! Iterative lookups and GET answering (PROTOCOL.md §8).
+//! Iterative lookups and GET answering (docs/protocol.md §8).
 //!
 //! A lookup keeps a shortlist of contacts ranked by (below RELIABILITY_MIN, distance to the
 //! record). It keeps ALPHA queries in flight, follows referrals, and stops when a GET finds a

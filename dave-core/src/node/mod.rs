@@ -1,4 +1,4 @@
-//! `Node`: the whole Dave protocol (PROTOCOL.md §5–§10) as a sans-IO state machine.
+//! `Node`: the whole Dave protocol (docs/protocol.md §5–§10) as a sans-IO state machine.
 //!
 //! The driver owns time, sockets and randomness. It feeds the node with
 //! [`Node::handle_datagram`], [`Node::handle_timeout`], [`Node::put`], [`Node::get`] and

@@ -1,4 +1,4 @@
-//! PUT receipt, store events, re-propagation and restore (PROTOCOL.md §7, §8).
+//! PUT receipt, store events, re-propagation and restore (docs/protocol.md §7, §8).
 
 use std::net::SocketAddr;
 

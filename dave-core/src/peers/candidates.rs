@@ -1,4 +1,4 @@
-//! The bounded candidate list of PROTOCOL.md §5: addresses heard of but not yet verified.
+//! The bounded candidate list of docs/protocol.md §5: addresses heard of but not yet verified.
 //!
 //! Candidates come from PING senders, verified AUTH PONGs and GET_ACK referrals. The list holds
 //! at most MAX_CANDIDATES; a newcomer to a full list replaces a random entry, so an attacker

@@ -1,4 +1,4 @@
-//! The peer table of PROTOCOL.md §5: 64 k-buckets by the highest differing NodeId bit, the
+//! The peer table of docs/protocol.md §5: 64 k-buckets by the highest differing NodeId bit, the
 //! configured edges, the candidate list, network-group limits and test-before-evict.
 //!
 //! This module is the bookkeeping only: who is in the table, under which limits, and in which

@@ -1,4 +1,4 @@
-//! The decayed Laplace reliability score of PROTOCOL.md §9.
+//! The decayed Laplace reliability score of docs/protocol.md §9.
 //!
 //! Only `+`, `*` and `/` on `f64`: IEEE 754 makes these bit-for-bit reproducible, so two runs of
 //! the simulator agree on every comparison made with the score.

@@ -1,4 +1,4 @@
-//! The record store of PROTOCOL.md §7: 256 shards by the top byte of the RecordId, each with its
+//! The record store of docs/protocol.md §7: 256 shards by the top byte of the RecordId, each with its
 //! own byte capacity and a min-heap ordered by the time-invariant retention key.
 //!
 //! Records live in one slab shared by all shards (an empty store costs a few KB, not 256 maps);

@@ -11,7 +11,7 @@
 //! The length is covered by the checksum so that a flipped length bit cannot make a wrong slice of
 //! the file look like a frame. CRC-32 is enough here: it guards against torn writes and media
 //! corruption, not against an attacker who can write the file (records are re-verified with their
-//! signatures when the node restores them, PROTOCOL.md §7). This module is pure: it never touches a
+//! signatures when the node restores them, docs/protocol.md §7). This module is pure: it never touches a
 //! file, so its parser can be property-tested on arbitrary bytes.
 
 use std::fmt;

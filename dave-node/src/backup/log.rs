@@ -1,6 +1,6 @@
 //! The backup log on disk: recovery on open, appends, fsync, and atomic compaction.
 //!
-//! Crash model (the fix for PROTOCOL.md §12, "the backup compaction wrote wrong length prefixes
+//! Crash model (the fix for docs/protocol.md §12, "the backup compaction wrote wrong length prefixes
 //! and a crash lost the unflushed tail"):
 //! - Each entry is handed to the kernel with one `write` as soon as it is appended; nothing waits
 //!   in a user-space buffer, so killing the process (even with SIGKILL) loses nothing. `fsync`

@@ -1,4 +1,4 @@
-//! Crash-safe backup of the node's store (issue 6; PROTOCOL.md §7's persist and forget outputs,
+//! Crash-safe backup of the node's store (issue 6; docs/protocol.md §7's persist and forget outputs,
 //! and §12: "the backup compaction wrote wrong length prefixes and a crash lost the unflushed
 //! tail").
 //!

@@ -1,4 +1,4 @@
-//! What the engine drives: a sans-IO host (PROTOCOL.md §10 shape). `dave_core::Node` is one
+//! What the engine drives: a sans-IO host (docs/protocol.md §10 shape). `dave_core::Node` is one
 //! through an adapter; tests and benchmarks use the small echo host below.
 
 use std::fmt::Debug;

@@ -59,7 +59,7 @@ impl Default for Trace {
     }
 }
 
-/// 18-byte address encoding (PROTOCOL.md §4): IPv6 or IPv4-mapped, then the port.
+/// 18-byte address encoding (docs/protocol.md §4): IPv6 or IPv4-mapped, then the port.
 pub fn encode_addr(addr: &SocketAddr) -> [u8; 18] {
     let mut out = [0u8; 18];
     let ip = match addr {

@@ -22,10 +22,10 @@ use loss::{LossModel, LossState};
 use partition::Partitions;
 use topology::{Topology, TopologyParams};
 
-/// Largest datagram the network carries (PROTOCOL.md §4); larger ones are dropped.
+/// Largest datagram the network carries (docs/protocol.md §4); larger ones are dropped.
 pub const MAX_DATAGRAM: usize = 1424;
 
-/// Names of the datagram kinds by op byte (PROTOCOL.md §4), for traffic counters; the last
+/// Names of the datagram kinds by op byte (docs/protocol.md §4), for traffic counters; the last
 /// entry counts anything else (empty datagrams, unknown ops).
 pub const OPS: [&str; 8] = [
     "ping",

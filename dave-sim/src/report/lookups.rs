@@ -1,5 +1,5 @@
 //! Lookup charts: GET success rate over time, GET latency CDF and a histogram of lookup hops with
-//! the Kademlia reference `log2(N) / (1 + log2(K))` (PROTOCOL.md §8 "Lookup"; issue 5).
+//! the Kademlia reference `log2(N) / (1 + log2(K))` (docs/protocol.md §8 "Lookup"; issue 5).
 
 use std::path::Path;
 

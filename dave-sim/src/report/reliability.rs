@@ -1,5 +1,5 @@
 //! Reliability charts: the scores honest nodes hold of honest and of adversarial peers over time
-//! (median and 10–90 % band), and liar detection against `1 − s^n` (PROTOCOL.md §9).
+//! (median and 10–90 % band), and liar detection against `1 − s^n` (docs/protocol.md §9).
 
 use std::path::Path;
 

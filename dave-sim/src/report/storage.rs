@@ -1,5 +1,5 @@
 //! Storage chart: records held per node against the XOR distance between the holder and the
-//! record, in powers of two (PROTOCOL.md §2 distance, §7 retention by distance, §8 replication to
+//! record, in powers of two (docs/protocol.md §2 distance, §7 retention by distance, §8 replication to
 //! the closest nodes).
 
 use std::path::Path;

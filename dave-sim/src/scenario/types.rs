@@ -90,7 +90,7 @@ pub struct NodesSpec {
     /// Nodes start at random times in `[0, join_over]`; seed nodes (see `edges`) start at 0.
     #[serde(default = "default_join_over")]
     pub join_over: SimDuration,
-    /// Overrides of the protocol constants (PROTOCOL.md §11).
+    /// Overrides of the protocol constants (docs/protocol.md §11).
     #[serde(default)]
     pub config: ConfigOverrides,
 }

@@ -9,9 +9,9 @@ use super::values::NodeSet;
 const MAX_WORK_BITS: u32 = 24;
 /// Samples a run may take: each costs a pass over every node and rows in the CSV files.
 const MAX_SAMPLES: u64 = 100_000;
-/// MIN_WORK of PROTOCOL.md §11, which nodes use unless the scenario overrides it.
+/// MIN_WORK of docs/protocol.md §11, which nodes use unless the scenario overrides it.
 const DEFAULT_MIN_WORK: u32 = 16;
-/// Key plus value limit from PROTOCOL.md §3.
+/// Key plus value limit from docs/protocol.md §3.
 const MAX_KEY_PLUS_VALUE: u32 = 1267;
 /// /24 prefixes available in one /16.
 const SLASH24_PER_16: u32 = 256;
@@ -124,7 +124,7 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
             return fail(
                 "workload.value_bytes",
                 format!(
-                    "key_bytes + value_bytes must be at most {MAX_KEY_PLUS_VALUE} (PROTOCOL.md §3)"
+                    "key_bytes + value_bytes must be at most {MAX_KEY_PLUS_VALUE} (docs/protocol.md §3)"
                 ),
             );
         }
