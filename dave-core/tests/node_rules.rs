@@ -581,3 +581,57 @@ fn storage_challenges_are_plain_gets_with_an_rtt_deadline() {
         "the score is local and matches the events"
     );
 }
+
+/// Keeps `peers` alive (answering every ping) for `d` in one-second steps; returns the PUTs the
+/// node sent meanwhile, as (to, record).
+fn keep_alive(
+    solo: &mut Solo,
+    peers: &[&FakePeer],
+    d: Duration,
+) -> Vec<(SocketAddr, dave_core::dat::Dat)> {
+    let mut puts = Vec::new();
+    let step = Duration::from_secs(1);
+    let mut left = d;
+    while !left.is_zero() {
+        let dt = left.min(step);
+        solo.advance(dt);
+        puts.extend(solo.sent.iter().filter_map(|d| match Message::decode(&d.bytes) {
+            Ok(Message::Put(dat)) => Some((d.to, dat.to_owned_dat())),
+            _ => None,
+        }));
+        answer_pings(solo, peers);
+        solo.sent.retain(|d| d.bytes[0] != 2);
+        left -= dt;
+    }
+    puts
+}
+
+#[test]
+fn an_older_version_does_not_mark_its_sender_and_a_new_version_is_pushed_to_everyone_again() {
+    let cfg = Config {
+        republish_every: Duration::from_secs(30),
+        ..test_config()
+    };
+    let (a, b) = (fake(1), fake(2));
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    join(&mut solo, &[&a, &b]);
+    let owner = key(126, 0);
+    let now_ms = solo.now.as_millis();
+    let v1 = make_dat(&owner, b"k", b"1", now_ms, cfg.min_work);
+    let v2 = make_dat(&owner, b"k", b"2", now_ms + 1, cfg.min_work);
+    let record = v1.record_id();
+    let id_of = |p: &FakePeer| dave_core::id::NodeId::from_public_key(&p.public_key());
+    // A sends v1 (so A holds v1), then v2 arrives from B: A does not hold v2.
+    solo.deliver(a.addr, &encode(&Message::Put(v1.as_ref())));
+    solo.deliver(b.addr, &encode(&Message::Put(v2.as_ref())));
+    let pushed = solo.node.store().get(record).unwrap().pushed().to_vec();
+    assert_eq!(pushed, vec![id_of(&b)], "v2's holders are not v1's");
+    // A sends v1 again: an older version does not make A a holder of ours.
+    solo.deliver(a.addr, &encode(&Message::Put(v1.as_ref())));
+    let pushed = solo.node.store().get(record).unwrap().pushed().to_vec();
+    assert_eq!(pushed, vec![id_of(&b)], "an older PUT marks nobody");
+    // So re-propagation brings v2 to A, and not back to B.
+    solo.sent.clear();
+    let puts = keep_alive(&mut solo, &[&a, &b], Duration::from_secs(31));
+    assert_eq!(puts, vec![(a.addr, v2.clone())]);
+}

@@ -32,12 +32,14 @@ impl Node {
     pub(super) fn on_put(&mut self, from: SocketAddr, dat: &DatRef<'_>) {
         let record = dat.record_id();
         let sender = self.peers.peer_at(&from).and_then(|p| p.node_id());
-        if self
+        if let Some(held) = self
             .store
             .version_of(record)
-            .is_some_and(|held| held >= dat.version())
+            .filter(|held| *held >= dat.version())
         {
-            if let Some(id) = sender {
+            // Only a sender of the very version we hold is known to hold ours; one that sent an
+            // older version does not, and re-propagation must still reach it (§8).
+            if let Some(id) = sender.filter(|_| held == dat.version()) {
                 self.store.mark_pushed(record, id);
             }
             self.emit(Event::RecordRefused {

@@ -359,13 +359,14 @@ impl Store {
                 .drain(..)
                 .map(|e| (e.dat, EvictReason::Capacity)),
         );
-        let pushed = old.as_ref().map(|o| o.pushed.clone()).unwrap_or_default();
+        // A new version starts with nobody known to hold it: the peers that held the old one
+        // do not hold this one, and re-propagation and challenges must treat them so (§8, §9).
         self.put_entry(Entry {
             dat,
             id,
             retention,
             heap_pos: 0,
-            pushed,
+            pushed: Vec::new(),
         });
         Ok(Inserted {
             replaced: old.map(|o| o.dat),

@@ -196,7 +196,7 @@ fn collision_of_record_ids_is_refused() {
 }
 
 #[test]
-fn pushed_memory_is_bounded_and_survives_updates() {
+fn pushed_memory_is_bounded_and_a_new_version_starts_empty() {
     let mut store = Store::new(NodeId(0), &config(1 << 20));
     let mut evicted = Vec::new();
     let v1 = dat(1, b"k", 1, DAY_MS, 0);
@@ -211,10 +211,18 @@ fn pushed_memory_is_bounded_and_survives_updates() {
         store.get(id).unwrap().pushed()[0],
         NodeId(20 - PUSHED_MEMORY as u64)
     );
+    // A refused (stale) update leaves the list alone.
+    assert!(
+        store
+            .insert(dat(1, b"k", 1, DAY_MS - 1, 0), DAY_MS, &mut evicted)
+            .is_err()
+    );
+    assert_eq!(store.get(id).unwrap().pushed().len(), PUSHED_MEMORY);
+    // Peers that were sent v1 do not hold v2: re-propagation must reach them again (§8).
     store
         .insert(dat(1, b"k", 1, DAY_MS + 1, 0), DAY_MS, &mut evicted)
         .unwrap();
-    assert_eq!(store.get(id).unwrap().pushed().len(), PUSHED_MEMORY);
+    assert_eq!(store.get(id).unwrap().pushed(), &[] as &[NodeId]);
 }
 
 #[test]
