@@ -635,3 +635,49 @@ fn an_older_version_does_not_mark_its_sender_and_a_new_version_is_pushed_to_ever
     let puts = keep_alive(&mut solo, &[&a, &b], Duration::from_secs(31));
     assert_eq!(puts, vec![(a.addr, v2.clone())]);
 }
+
+#[test]
+fn a_not_found_answer_refers_the_closest_peers_known_even_when_farther_than_the_answerer() {
+    let cfg = test_config();
+    let peers: Vec<FakePeer> = (1..=4).map(fake).collect();
+    let refs: Vec<&FakePeer> = peers.iter().collect();
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    join(&mut solo, &refs);
+    let own = solo.node.node_id();
+    let ids: Vec<dave_core::id::NodeId> = peers
+        .iter()
+        .map(|p| dave_core::id::NodeId::from_public_key(&p.public_key()))
+        .collect();
+    // A record this node is closer to than every peer: the newcomer that holds nothing yet.
+    let owner = key(127, 0).verifying_key().to_bytes();
+    let key_bytes = (0u32..)
+        .map(|i| i.to_le_bytes().to_vec())
+        .find(|k| {
+            let r = dave_core::id::RecordId::of(&owner, k);
+            ids.iter().all(|&id| r.distance(own) < r.distance(id))
+        })
+        .unwrap();
+    let asker = peers[0].addr;
+    solo.sent.clear();
+    let get = encode(&Message::Get {
+        pubkey: owner,
+        key: &key_bytes,
+        pad_to: 0,
+    });
+    solo.deliver(asker, &get);
+    let answers = solo.take_sent_to(asker);
+    let referred: Vec<SocketAddr> = answers
+        .iter()
+        .find_map(|b| match Message::decode(b) {
+            Ok(Message::GetAck(GetAck::NotFound { referrals, .. })) => {
+                Some(referrals.iter().collect())
+            }
+            _ => None,
+        })
+        .expect("a not-found answer");
+    let mut expected: Vec<SocketAddr> = peers[1..].iter().map(|p| p.addr).collect();
+    expected.sort();
+    let mut got = referred.clone();
+    got.sort();
+    assert_eq!(got, expected, "every other peer referred, never the asker");
+}

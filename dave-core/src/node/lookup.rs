@@ -6,7 +6,8 @@
 //! ask, after LOOKUP_BUDGET queries, or at LOOKUP_TIMEOUT.
 //!
 //! Referrals are bare addresses, so their distance is unknown until they identify themselves. A
-//! referral is ranked just ahead of the node that referred it (it claims to be closer); every
+//! referral is ranked just ahead of the node that referred it (it is among the closest that node
+//! knows, so asking it early is what moves the lookup on); every
 //! referral also becomes a candidate, whose AUTH PONG (normally back in the same round trip as its
 //! GET_ACK) reveals its NodeId and replaces the estimate by the true distance. A PUT goes only to
 //! contacts whose identity is so proven, never to an address known only from a referral.
@@ -430,8 +431,11 @@ impl Node {
         }));
     }
 
-    /// A GET: answer found, or not-found with up to REFERRALS active peers closer to the record
-    /// than this node, within the anti-amplification allowance.
+    /// A GET: answer found, or not-found with up to REFERRALS of the active peers closest to the
+    /// record other than the asker, within the anti-amplification allowance (§8). As in
+    /// Kademlia's FIND_VALUE (§2.3 of the paper) they are referred whether or not they are closer
+    /// than this node: referring only closer peers ended every lookup at a node that had become
+    /// closest without holding the record yet (a node that has just joined).
     pub(super) fn on_get(&mut self, from: SocketAddr, pubkey: &[u8; 32], key: &[u8]) {
         let record = RecordId::of(pubkey, key);
         if let Some(len) = self
@@ -450,14 +454,13 @@ impl Node {
             }
             return;
         }
-        let own = record.distance(self.node_id);
         let mut chosen = std::mem::take(&mut self.scratch_peers);
         chosen.clear();
         self.peers.closest(
             record,
             self.config.referrals,
             self.config.reliability_min,
-            |p| p.active && p.addr != from && record.distance(p.id) < own,
+            |p| p.active && p.addr != from,
             &mut chosen,
         );
         let mut referrals = std::mem::take(&mut self.scratch_addrs);
