@@ -86,6 +86,7 @@ fn codec(c: &mut Criterion) {
     let ping = |kind, pad_to| Message::Ping {
         kind,
         nonce: [7; 32],
+        read_only: false,
         pad_to,
     };
     bench_message(c, "ping_live", &ping(PingKind::Live, 0));

@@ -191,6 +191,7 @@ impl Fixture {
             let ping = encode(&Message::Ping {
                 kind: PingKind::Auth,
                 nonce: [7; 32],
+                read_only: false,
                 pad_to: 160,
             });
             f.node.handle_datagram(f.now, addr, &ping);
@@ -261,6 +262,7 @@ fn benches(c: &mut Criterion) {
     let live = encode(&Message::Ping {
         kind: PingKind::Live,
         nonce: [1; 32],
+        read_only: false,
         pad_to: 0,
     });
     c.bench_function("datagram/ping_live_from_peer", |b| {
@@ -272,6 +274,7 @@ fn benches(c: &mut Criterion) {
     let auth = encode(&Message::Ping {
         kind: PingKind::Auth,
         nonce: [1; 32],
+        read_only: false,
         pad_to: 0,
     });
     c.bench_function("datagram/ping_auth_from_peer (signs, shares 12)", |b| {
@@ -421,6 +424,7 @@ fn benches(c: &mut Criterion) {
                 let ping = encode(&Message::Ping {
                     kind: PingKind::Auth,
                     nonce: [2; 32],
+                    read_only: false,
                     pad_to: 160,
                 });
                 let start = Instant::now();

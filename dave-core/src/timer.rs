@@ -32,10 +32,12 @@ pub(crate) enum Timer {
     Refresh,
     /// The next paced AUTH PING to a candidate learned from a third party (§5).
     Candidates,
+    /// The next paced step of handing records over to a newly activated peer (§8).
+    Handoff,
 }
 
 impl Timer {
-    pub(crate) const ALL: [Timer; 11] = [
+    pub(crate) const ALL: [Timer; 12] = [
         Timer::Peers,
         Timer::Housekeeping,
         Timer::Evictions,
@@ -47,6 +49,7 @@ impl Timer {
         Timer::Expiry,
         Timer::Refresh,
         Timer::Candidates,
+        Timer::Handoff,
     ];
 }
 

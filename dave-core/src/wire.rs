@@ -21,6 +21,8 @@ pub const PADDED_GET_LEN: usize = 480;
 pub const DEFAULT_NPEER_LIMIT: usize = 12;
 /// Default REFERRALS: most addresses a GET_ACK not-found may carry.
 pub const DEFAULT_REFERRALS: usize = 5;
+/// Bit of a PING's kind byte that marks a read-only sender (§4, §5).
+pub const PING_READ_ONLY: u8 = 0x80;
 
 const OP_PING: u8 = 0;
 const OP_PONG: u8 = 1;
@@ -210,6 +212,9 @@ pub enum Message<'a> {
         kind: PingKind,
         /// Random challenge the PONG must echo.
         nonce: [u8; 32],
+        /// The sender is read-only (§5): answer it, never make it a candidate or peer. Sent as
+        /// bit 7 of the kind byte.
+        read_only: bool,
         /// See the variant's doc.
         pad_to: usize,
     },
@@ -301,12 +306,14 @@ impl<'a> Message<'a> {
         let op = r.u8("op").map_err(|_| WireError::Empty)?;
         let message = match op {
             OP_PING => {
-                let kind = PingKind::from_byte(r.u8("ping kind")?)?;
+                let flags_kind = r.u8("ping kind")?;
+                let kind = PingKind::from_byte(flags_kind & !PING_READ_ONLY)?;
                 let nonce = r.array("ping nonce")?;
                 r.zero_padding()?;
                 Message::Ping {
                     kind,
                     nonce,
+                    read_only: flags_kind & PING_READ_ONLY != 0,
                     pad_to: bytes.len(),
                 }
             }
@@ -339,9 +346,11 @@ impl<'a> Message<'a> {
             Message::Ping {
                 kind,
                 nonce,
+                read_only,
                 pad_to,
             } => {
-                w.put(&[OP_PING, kind.to_byte()])?;
+                let flag = if *read_only { PING_READ_ONLY } else { 0 };
+                w.put(&[OP_PING, kind.to_byte() | flag])?;
                 w.put(nonce)?;
                 w.pad_to(*pad_to)?;
             }
@@ -653,6 +662,7 @@ mod tests {
         let ping = Message::Ping {
             kind: PingKind::Auth,
             nonce: [7; 32],
+            read_only: false,
             pad_to: PADDED_PING_LEN,
         };
         assert_eq!(round_trip(&ping).len(), PADDED_PING_LEN);
@@ -734,6 +744,7 @@ mod tests {
         let too_padded = Message::Ping {
             kind: PingKind::Live,
             nonce: [0; 32],
+            read_only: false,
             pad_to: MAX_DATAGRAM + 1,
         };
         assert_eq!(

@@ -31,6 +31,7 @@ fn a_ping_flood_from_one_slash24_takes_at_most_group_limit_slots() {
             let ping = encode(&Message::Ping {
                 kind: PingKind::Auth,
                 nonce: [round as u8; 32],
+                read_only: false,
                 pad_to: 160,
             });
             net.inject(s.addr, net.addrs[target], ping);
@@ -249,11 +250,13 @@ fn spoofed_request(choice: u8, pad: bool, record_owner: [u8; 32]) -> Vec<u8> {
         0 => encode(&Message::Ping {
             kind: PingKind::Auth,
             nonce: [choice; 32],
+            read_only: false,
             pad_to: if pad { 160 } else { 0 },
         }),
         1 => encode(&Message::Ping {
             kind: PingKind::Live,
             nonce: [choice; 32],
+            read_only: false,
             pad_to: 0,
         }),
         2 => encode(&Message::Get {

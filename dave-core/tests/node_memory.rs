@@ -70,6 +70,7 @@ fn a_node_with_a_full_table_and_an_empty_store_takes_tens_of_kb() {
             let ping = encode(&Message::Ping {
                 kind: PingKind::Auth,
                 nonce: [1; 32],
+                read_only: false,
                 pad_to: 160,
             });
             solo.deliver(p.addr, &ping);

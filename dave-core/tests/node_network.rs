@@ -96,3 +96,100 @@ fn same_inputs_give_identical_outputs() {
     assert_eq!(t1, t2);
     assert_eq!(e1, e2);
 }
+
+/// Issue 10's acceptance: a read-only client reading through a node that joined ten seconds ago
+/// finds every record written before it joined — here records that the newcomer is the closest
+/// node to, so that it holds none of them when asked and must refer the asker onwards.
+#[test]
+fn a_get_through_a_node_started_ten_seconds_ago_finds_every_earlier_record() {
+    use std::sync::Arc;
+
+    use dave_core::config::Config;
+    use dave_core::crypto::DirectCrypto;
+    use dave_core::id::{NodeId, RecordId};
+    use dave_core::node::Node;
+
+    let cfg = test_config();
+    let mut net = Net::new(4, cfg.clone(), 3);
+    net.run_for(Duration::from_secs(30));
+    let newcomer_key = key(3, 4);
+    let newcomer_id = NodeId::from_public_key(&newcomer_key.verifying_key().to_bytes());
+    let ids: Vec<NodeId> = net.nodes.iter().map(|n| n.node_id()).collect();
+    let owner = key(98, 0);
+    let pubkey = owner.verifying_key().to_bytes();
+    let keys: Vec<Vec<u8>> = (0u32..)
+        .map(|i| i.to_le_bytes().to_vec())
+        .filter(|k| {
+            let r = RecordId::of(&pubkey, k);
+            ids.iter()
+                .all(|&id| r.distance(newcomer_id) < r.distance(id))
+        })
+        .take(8)
+        .collect();
+    for (i, k) in keys.iter().enumerate() {
+        let dat = make_dat(&owner, k, b"before", net.now.as_millis(), cfg.min_work);
+        net.nodes[i % 4].put(net.now, dat).unwrap();
+        net.flush(i % 4);
+    }
+    net.run_for(Duration::from_secs(10));
+
+    let newcomer = Node::new(
+        cfg.clone(),
+        newcomer_key,
+        vec![harness::node_addr(0)],
+        [4; 32],
+        Arc::new(DirectCrypto),
+        net.now,
+    );
+    let n5 = net.add(newcomer, harness::node_addr(4));
+    net.flush(n5);
+    net.run_for(Duration::from_secs(10));
+
+    let client_cfg = Config {
+        read_only: true,
+        ..cfg
+    };
+    let client = Node::new(
+        client_cfg,
+        key(97, 0),
+        vec![harness::node_addr(4)],
+        [5; 32],
+        Arc::new(DirectCrypto),
+        net.now,
+    );
+    let c = net.add(client, harness::node_addr(5));
+    net.flush(c);
+    // As `dave-node get` does: look up as soon as the edge has answered.
+    let edge_verified = net.run_until(Duration::from_secs(1), |net| {
+        net.nodes[c]
+            .peers()
+            .any(|p| p.is_edge && p.state != PeerState::Candidate)
+    });
+    assert!(edge_verified);
+    let lookups: Vec<_> = keys
+        .iter()
+        .map(|k| net.nodes[c].get(net.now, pubkey, k).unwrap())
+        .collect();
+    net.flush(c);
+    net.run_for(Duration::from_secs(6));
+    let found = lookups
+        .iter()
+        .filter(|&&id| {
+            net.events_of(c, |e| {
+                matches!(e, Event::LookupFinished(r) if r.id == id && r.end == LookupEnd::Found)
+            })
+            .next()
+            .is_some()
+        })
+        .count();
+    assert_eq!(found, keys.len(), "found {found} of {}", keys.len());
+    // The client stayed out of every table.
+    for i in 0..5 {
+        assert!(
+            net.nodes[i]
+                .peers()
+                .all(|p| p.addr != harness::node_addr(5)),
+            "node {i} took the read-only client in"
+        );
+    }
+}

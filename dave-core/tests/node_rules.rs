@@ -33,6 +33,7 @@ fn join(solo: &mut Solo, peers: &[&FakePeer]) {
         let ping = encode(&Message::Ping {
             kind: PingKind::Auth,
             nonce: [1; 32],
+            read_only: false,
             pad_to: 160,
         });
         solo.deliver(p.addr, &ping);
@@ -454,6 +455,7 @@ fn a_full_bucket_tests_its_incumbent_before_evicting_it() {
     let ping = encode(&Message::Ping {
         kind: PingKind::Auth,
         nonce: [1; 32],
+        read_only: false,
         pad_to: 160,
     });
     solo.deliver(patient.addr, &ping);
@@ -595,10 +597,14 @@ fn keep_alive(
     while !left.is_zero() {
         let dt = left.min(step);
         solo.advance(dt);
-        puts.extend(solo.sent.iter().filter_map(|d| match Message::decode(&d.bytes) {
-            Ok(Message::Put(dat)) => Some((d.to, dat.to_owned_dat())),
-            _ => None,
-        }));
+        puts.extend(
+            solo.sent
+                .iter()
+                .filter_map(|d| match Message::decode(&d.bytes) {
+                    Ok(Message::Put(dat)) => Some((d.to, dat.to_owned_dat())),
+                    _ => None,
+                }),
+        );
         answer_pings(solo, peers);
         solo.sent.retain(|d| d.bytes[0] != 2);
         left -= dt;
@@ -680,4 +686,158 @@ fn a_not_found_answer_refers_the_closest_peers_known_even_when_farther_than_the_
     let mut got = referred.clone();
     got.sort();
     assert_eq!(got, expected, "every other peer referred, never the asker");
+}
+
+#[test]
+fn a_newly_activated_closer_peer_gets_the_records_at_once_and_paced() {
+    let cfg = test_config();
+    let a = fake(1);
+    let mut solo = Solo::new(cfg.clone(), vec![]);
+    // 40 records: with a single peer, it is among the REPLICAS closest of every one.
+    let now_ms = solo.now.as_millis();
+    let records: Vec<dave_core::dat::Dat> = (0..40u32)
+        .map(|i| make_dat(&key(128, i as usize), b"k", b"v", now_ms, cfg.min_work))
+        .collect();
+    let report = solo.node.restore(solo.now, records.clone());
+    assert_eq!(report.loaded, 40);
+    solo.deliver(
+        a.addr,
+        &encode(&Message::Ping {
+            kind: PingKind::Auth,
+            nonce: [1; 32],
+            read_only: false,
+            pad_to: 160,
+        }),
+    );
+    answer_pings(&mut solo, &[&a]);
+    // Watch in 50 ms steps for 20 s, well before the first re-propagation (REPUBLISH_EVERY).
+    let mut per_step = Vec::new();
+    let mut handed = Vec::new();
+    for _ in 0..400 {
+        let puts = keep_alive_by(&mut solo, &[&a], Duration::from_millis(50));
+        per_step.push(puts.len());
+        handed.extend(puts.into_iter().map(|(to, d)| {
+            assert_eq!(to, a.addr);
+            d
+        }));
+    }
+    assert_eq!(state_of(&solo, a.addr), Some(PeerState::Active));
+    handed.sort_by_key(|d| d.record_id());
+    let mut expected = records;
+    expected.sort_by_key(|d| d.record_id());
+    assert_eq!(handed, expected, "every record handed over once");
+    let burst = per_step.iter().max().copied().unwrap_or(0);
+    assert!(
+        burst <= 16,
+        "at most 16 PUTs per 100 ms step, saw {burst} in 50 ms"
+    );
+    assert!(
+        per_step.iter().filter(|&&n| n > 0).count() >= 3,
+        "the hand-over is spread over several steps: {per_step:?}"
+    );
+}
+
+/// Like [`keep_alive`] with one step of `d`.
+fn keep_alive_by(
+    solo: &mut Solo,
+    peers: &[&FakePeer],
+    d: Duration,
+) -> Vec<(SocketAddr, dave_core::dat::Dat)> {
+    solo.advance(d);
+    let puts = solo
+        .sent
+        .iter()
+        .filter_map(|d| match Message::decode(&d.bytes) {
+            Ok(Message::Put(dat)) => Some((d.to, dat.to_owned_dat())),
+            _ => None,
+        })
+        .collect();
+    answer_pings(solo, peers);
+    solo.sent.retain(|d| d.bytes[0] != 2);
+    puts
+}
+
+#[test]
+fn a_read_only_pinger_is_answered_but_never_becomes_a_candidate_or_peer() {
+    let mut solo = Solo::new(test_config(), vec![]);
+    let client = fake(7);
+    for kind in [PingKind::Auth, PingKind::Live] {
+        let ping = encode(&Message::Ping {
+            kind,
+            nonce: [9; 32],
+            read_only: true,
+            pad_to: 160,
+        });
+        solo.deliver(client.addr, &ping);
+        let answers = solo.take_sent_to(client.addr);
+        assert_eq!(answers.len(), 1, "{kind:?}: one PONG and no PING back");
+        assert_eq!(answers[0][0], 1, "{kind:?}: a PONG");
+    }
+    solo.advance(Duration::from_secs(30));
+    assert_eq!(
+        state_of(&solo, client.addr),
+        None,
+        "never a candidate or peer"
+    );
+    assert!(solo.take_sent_to(client.addr).is_empty());
+    // The same PING without the flag makes a candidate that is pinged back.
+    let ping = encode(&Message::Ping {
+        kind: PingKind::Auth,
+        nonce: [9; 32],
+        read_only: false,
+        pad_to: 160,
+    });
+    solo.deliver(client.addr, &ping);
+    assert_eq!(solo.take_sent_to(client.addr).len(), 2);
+}
+
+#[test]
+fn a_read_only_node_flags_and_pads_every_request_and_keeps_nothing() {
+    let cfg = Config {
+        read_only: true,
+        ..test_config()
+    };
+    let edge = fake(1);
+    let mut solo = Solo::new(cfg.clone(), vec![edge.addr]);
+    for _ in 0..4 {
+        solo.advance(Duration::from_secs(5));
+        for bytes in solo.take_sent_to(edge.addr) {
+            let Ok(Message::Ping {
+                read_only, pad_to, ..
+            }) = Message::decode(&bytes)
+            else {
+                continue;
+            };
+            assert!(read_only, "every PING flagged");
+            assert_eq!(pad_to, 160, "every PING padded");
+            if let Some(pong) = edge.pong_for(&bytes, &edge.key, &[]) {
+                solo.deliver(edge.addr, &pong);
+            }
+        }
+    }
+    assert_eq!(state_of(&solo, edge.addr), Some(PeerState::Active));
+    let dat = make_dat(&key(129, 0), b"w", b"v", solo.now.as_millis(), cfg.min_work);
+    let id = solo.node.put(solo.now, dat.clone()).unwrap();
+    solo.drain();
+    let gets: Vec<Vec<u8>> = solo
+        .take_sent_to(edge.addr)
+        .into_iter()
+        .filter(|b| b[0] == 3)
+        .collect();
+    assert_eq!(gets.len(), 1);
+    assert_eq!(gets[0].len(), 480, "a GET to a verified peer is padded too");
+    let ack = encode(&Message::GetAck(GetAck::NotFound {
+        pubkey: dat.pubkey,
+        key: b"w",
+        referrals: AddrList::EMPTY,
+    }));
+    solo.deliver(edge.addr, &ack);
+    let report = solo.events.iter().find_map(|e| match e {
+        Event::LookupFinished(r) if r.id == id => Some(r.clone()),
+        _ => None,
+    });
+    let report = report.expect("PUT lookup finished");
+    assert!(!report.stored_locally, "a read-only node keeps nothing");
+    assert!(!solo.node.holds(dat.record_id()));
+    assert!(solo.take_sent_to(edge.addr).iter().any(|b| b[0] == 2));
 }

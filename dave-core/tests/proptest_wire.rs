@@ -92,6 +92,7 @@ enum Owned {
     Ping {
         kind: PingKind,
         nonce: [u8; 32],
+        read_only: bool,
         pad_to: usize,
     },
     PongLive {
@@ -126,10 +127,12 @@ impl Owned {
             Owned::Ping {
                 kind,
                 nonce,
+                read_only,
                 pad_to,
             } => Message::Ping {
                 kind: *kind,
                 nonce: *nonce,
+                read_only: *read_only,
                 pad_to: *pad_to,
             },
             Owned::PongLive { nonce } => Message::Pong(Pong {
@@ -200,9 +203,15 @@ impl Owned {
     fn expected_decoded(&self) -> Message<'_> {
         let len = self.expected_len();
         match self.message() {
-            Message::Ping { kind, nonce, .. } => Message::Ping {
+            Message::Ping {
                 kind,
                 nonce,
+                read_only,
+                ..
+            } => Message::Ping {
+                kind,
+                nonce,
+                read_only,
                 pad_to: len,
             },
             Message::Get { pubkey, key, .. } => Message::Get {
@@ -216,11 +225,14 @@ impl Owned {
 }
 
 fn ping() -> impl Strategy<Value = Owned> {
-    (kind(), any::<[u8; 32]>(), pad_to()).prop_map(|(kind, nonce, pad_to)| Owned::Ping {
-        kind,
-        nonce,
-        pad_to,
-    })
+    (kind(), any::<[u8; 32]>(), any::<bool>(), pad_to()).prop_map(
+        |(kind, nonce, read_only, pad_to)| Owned::Ping {
+            kind,
+            nonce,
+            read_only,
+            pad_to,
+        },
+    )
 }
 
 fn pong_live() -> impl Strategy<Value = Owned> {

@@ -165,6 +165,7 @@ fn messages() {
             n if n.starts_with("ping") => Message::Ping {
                 kind: kind(&v["kind"]),
                 nonce: array(&v["nonce"]),
+                read_only: v["read_only"].as_bool().unwrap_or(false),
                 pad_to: encoded.len(),
             },
             "pong-live" => Message::Pong(dave_core::wire::Pong {
@@ -237,6 +238,9 @@ fn invalid_datagrams_are_rejected_for_the_stated_reason() {
             w if w.contains("truncated") => matches!(err, WireError::Truncated(_)),
             w if w.contains("padding not zero") => matches!(err, WireError::NonZeroPadding),
             w if w.contains("kind unknown") => matches!(err, WireError::UnknownPingKind(2)),
+            w if w.contains("PONG kind with the read-only flag") => {
+                matches!(err, WireError::UnknownPingKind(0x81))
+            }
             w if w.contains("trailing") => matches!(err, WireError::TrailingBytes(1)),
             w if w.contains("empty key") => {
                 matches!(err, WireError::BadSize(DatError::KeyLength(0)))

@@ -43,9 +43,16 @@ enum Pinged {
 }
 
 impl Node {
-    /// A PING: answer it, and if the sender is new, make it a candidate and ping it back within
-    /// the anti-amplification allowance (§5, §8).
-    pub(super) fn on_ping(&mut self, from: SocketAddr, kind: PingKind, nonce: [u8; 32]) {
+    /// A PING: answer it, and if the sender is new and not read-only, make it a candidate and
+    /// ping it back within the anti-amplification allowance (§5, §8). A read-only sender (a
+    /// short-lived client, BEP 43) is answered but never enters the candidate list or table.
+    pub(super) fn on_ping(
+        &mut self,
+        from: SocketAddr,
+        kind: PingKind,
+        nonce: [u8; 32],
+        read_only: bool,
+    ) {
         match kind {
             PingKind::Live => {
                 if !self.may_answer(from, LIVE_PONG_LEN) {
@@ -64,6 +71,9 @@ impl Node {
                     return;
                 }
             }
+        }
+        if read_only {
+            return;
         }
         let known = self.peers.by_addr(&from).is_some()
             || self.peers.candidates.position(&from).is_some()
@@ -119,14 +129,19 @@ impl Node {
     }
 
     /// Sends a PING and returns it as pending. `pad_to` 0 for a peer that passed a round trip
-    /// or an answer within the allowance, [`PADDED_PING_LEN`] otherwise.
+    /// or an answer within the allowance, [`PADDED_PING_LEN`] otherwise. A read-only node flags
+    /// and pads every PING: nobody completes a round trip with it, so every answer it gets is
+    /// paid from its own bytes (§5, §8).
     fn send_ping(&mut self, to: SocketAddr, kind: PingKind, pad_to: usize) -> PendingPing {
         let nonce: [u8; 32] = self.random_bytes();
+        let read_only = self.config.read_only;
+        let pad_to = if read_only { PADDED_PING_LEN } else { pad_to };
         self.send(
             to,
             &Message::Ping {
                 kind,
                 nonce,
+                read_only,
                 pad_to,
             },
         );
@@ -419,6 +434,7 @@ impl Node {
         if !peer.active && answered_recently && old_enough {
             peer.active = true;
             self.emit(Event::PeerActivated { addr, node_id });
+            self.start_handoff(node_id);
         } else if peer.active && !answered_recently {
             peer.active = false;
             self.emit(Event::PeerDeactivated { addr, node_id });

@@ -364,9 +364,11 @@ impl Node {
     }
 
     /// Sends a lookup's GET: unpadded to a peer that passed a round trip, padded to 480 bytes
-    /// to anyone else so that the answer fits its 3× allowance (§8).
+    /// to anyone else so that the answer fits its 3× allowance (§8). A read-only node pads every
+    /// GET: the answerer never completes a round trip with it.
     fn send_get(&mut self, i: usize, to: SocketAddr) {
-        let pad_to = if self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip()) {
+        let verified = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip());
+        let pad_to = if verified && !self.config.read_only {
             0
         } else {
             PADDED_GET_LEN
@@ -402,8 +404,10 @@ impl Node {
             targets.sort_by_key(|c| (c.rank, c.addr));
             targets.truncate(self.config.replicas);
             let own = lookup.record.distance(self.node_id);
-            let among_closest = targets.len() < self.config.replicas
-                || targets.last().is_some_and(|c| own < c.rank.1);
+            // A read-only node keeps nothing: it is no replica, and it leaves soon.
+            let among_closest = !self.config.read_only
+                && (targets.len() < self.config.replicas
+                    || targets.last().is_some_and(|c| own < c.rank.1));
             if among_closest {
                 stored_locally = self.store_record(dat.clone(), None);
             }

@@ -11,6 +11,7 @@
 //! - `liveness.rs`: pings, pongs, candidates, activation, dropping, test-before-evict (§5);
 //! - `addr_discovery.rs`: own address and loopback prevention (§6);
 //! - `storage.rs`: PUT receipt, store events, re-propagation, restore (§7, §8);
+//! - `handoff.rs`: paced hand-over of records to a newly activated closer peer (§8);
 //! - `lookup.rs`: iterative GET/PUT lookups and GET answering (§8);
 //! - `challenge.rs`: storage challenges and reliability (§9);
 //! - `amplification.rs`, `outbox.rs`: anti-amplification (§8) and the transmit queue.
@@ -18,6 +19,7 @@
 mod addr_discovery;
 mod amplification;
 mod challenge;
+mod handoff;
 mod liveness;
 mod lookup;
 mod outbox;
@@ -45,6 +47,7 @@ use crate::wire::{Limits, MAX_DATAGRAM, Message};
 use addr_discovery::AddrDiscovery;
 use amplification::AmpLedger;
 use challenge::Challenges;
+use handoff::Handoffs;
 use lookup::Lookups;
 use outbox::Outbox;
 
@@ -70,6 +73,7 @@ pub struct Node {
     store: Store,
     lookups: Lookups,
     challenges: Challenges,
+    handoffs: Handoffs,
     addr: AddrDiscovery,
     amp: AmpLedger,
     outbox: Outbox,
@@ -122,6 +126,7 @@ impl Node {
             store: Store::new(node_id, &config),
             lookups: Lookups::default(),
             challenges: Challenges::default(),
+            handoffs: Handoffs::default(),
             addr: AddrDiscovery::default(),
             amp: AmpLedger::default(),
             outbox: Outbox::default(),
@@ -189,7 +194,12 @@ impl Node {
             }
         };
         match msg {
-            Message::Ping { kind, nonce, .. } => self.on_ping(from, kind, nonce),
+            Message::Ping {
+                kind,
+                nonce,
+                read_only,
+                ..
+            } => self.on_ping(from, kind, nonce, read_only),
             Message::Pong(pong) => self.on_pong(from, &pong),
             Message::Put(dat) => self.on_put(from, &dat),
             Message::Get { pubkey, key, .. } => self.on_get(from, &pubkey, key),
@@ -219,6 +229,7 @@ impl Node {
                     Timer::Expiry => self.expire_records(),
                     Timer::Refresh => self.refresh_table(),
                     Timer::Candidates => self.ping_next_candidate(),
+                    Timer::Handoff => self.handoff_step(),
                 }
             }
         }

@@ -84,6 +84,7 @@ mod tests {
         let ping = Message::Ping {
             kind: PingKind::Live,
             nonce: [1; 32],
+            read_only: false,
             pad_to: 160,
         };
         for _ in 0..100 {
