@@ -10,6 +10,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use dave_core::config::Config;
 
+use crate::error::AppError;
+
 /// A Dave node over UDP, and one-shot clients for it.
 #[derive(Debug, Parser)]
 #[command(name = "dave-node", version, about)]
@@ -26,7 +28,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Run a node until SIGINT or SIGTERM.
     Run(RunArgs),
-    /// Write a record through the network and exit (0 when sent to replicas).
+    /// Write a record through the network and exit (0 when written to replicas, 1 when to none
+    /// or to fewer than --min-replicas).
     Put(PutArgs),
     /// Read a record from the network: exit 0 found, 1 not found, 2 bad input.
     Get(GetArgs),
@@ -87,11 +90,13 @@ pub struct RunArgs {
     pub protocol: ProtocolArgs,
 }
 
-/// Options of the short-lived client node behind `put` and `get`.
+/// Options of the short-lived client node behind `put` and `get`. The client runs read-only
+/// (docs/protocol.md §5): the nodes it asks answer it but never take it into their tables.
 #[derive(Clone, Debug, Args)]
 pub struct ClientArgs {
-    /// Edge to join through.
-    #[arg(long)]
+    /// Edge to join through; repeat (or separate with commas) for several: the client starts
+    /// as soon as one of them answers.
+    #[arg(long, value_delimiter = ',')]
     pub edge: Vec<SocketAddr>,
     /// Local address to bind (port 0 picks a free port).
     #[arg(long, default_value = "0.0.0.0:0")]
@@ -113,6 +118,10 @@ pub struct PutArgs {
     /// Proof-of-work bits to mine (at least the network's MIN_WORK).
     #[arg(long)]
     pub work: Option<u32>,
+    /// Fail (exit 1) when fewer than this many of the REPLICAS closest nodes were written to.
+    /// Without it, fewer is a warning and any replica counts as written.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_replicas: Option<u32>,
     /// Record key (1..=255 bytes).
     pub record_key: String,
     /// Record value.
@@ -132,6 +141,38 @@ pub struct GetArgs {
     /// Client options.
     #[command(flatten)]
     pub client: ClientArgs,
+}
+
+impl RunArgs {
+    /// The node configuration of `run`: the protocol flags plus the store size, checked with
+    /// [`Config::validate`] so that a setting that cannot work is refused (exit 2) up front.
+    pub fn config(&self) -> Result<Config, AppError> {
+        let mut config = self.protocol.config();
+        config.shard_capacity = self.shard_capacity;
+        checked(config)
+    }
+}
+
+impl ClientArgs {
+    /// The configuration of the client node: the protocol flags, read-only, checked.
+    pub fn config(&self) -> Result<Config, AppError> {
+        let mut config = self.protocol.config();
+        config.read_only = true;
+        checked(config)
+    }
+}
+
+/// Refuses a configuration that fails [`Config::validate`], naming the flag behind the field.
+fn checked(config: Config) -> Result<Config, AppError> {
+    config.validate().map_err(|e| {
+        let flag = match e.field {
+            "min_work" => "--min-work",
+            "shard_capacity" => "--shard-capacity",
+            _ => "--time-scale",
+        };
+        AppError::BadArgument(format!("{flag}: {e}"))
+    })?;
+    Ok(config)
 }
 
 /// `dave-node bench`.

@@ -3,7 +3,8 @@
 //! input).
 //!
 //! The client node has a fresh random identity each run: it is a visitor, not a member, and its
-//! key must not be confused with the writer's key that signs a PUT.
+//! key must not be confused with the writer's key that signs a PUT. It runs read-only
+//! (docs/protocol.md §5), so the nodes it asks answer it without adding it to their tables.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -56,7 +57,13 @@ pub fn get(args: &GetArgs) -> Result<u8, AppError> {
 /// least one replica that answered the lookup, else 1.
 pub fn put(args: &PutArgs) -> Result<u8, AppError> {
     let writer = keyfile::read(&args.key)?;
-    let config = args.client.protocol.config();
+    let config = args.client.config()?;
+    if let Some(min) = args.min_replicas.filter(|&m| m as usize > config.replicas) {
+        return Err(AppError::BadArgument(format!(
+            "--min-replicas {min} is more than the {} replicas a record is written to",
+            config.replicas
+        )));
+    }
     let work = args.work.unwrap_or(config.min_work);
     if work < config.min_work {
         return Err(AppError::BadArgument(format!(
@@ -80,14 +87,62 @@ pub fn put(args: &PutArgs) -> Result<u8, AppError> {
     )
     .map_err(|e| AppError::BadArgument(format!("record: {e}")))?;
     let report = session(&args.client, |node, now| node.put(now, dat))?;
-    // The client's own copy does not count: it exits now, and its store with it.
-    if report.replicas > 0 {
-        println!("written to {} replicas", report.replicas);
-        Ok(0)
-    } else {
-        eprintln!("not written: no replica answered ({:?})", report.end);
-        Ok(1)
+    let outcome = put_outcome(report.replicas as usize, config.replicas, args.min_replicas);
+    match &outcome {
+        PutOutcome::Written(line) => println!("{line}"),
+        PutOutcome::Short { written, warning } => {
+            println!("{written}");
+            eprintln!("warning: {warning}");
+        }
+        PutOutcome::Failed(line) => eprintln!("{line}"),
     }
+    Ok(outcome.exit_code())
+}
+
+/// What `put` reports: how many of the REPLICAS closest nodes it wrote to.
+#[derive(Debug, PartialEq, Eq)]
+enum PutOutcome {
+    /// All REPLICAS of them.
+    Written(String),
+    /// Some, fewer than REPLICAS but at least `--min-replicas`: success with a warning.
+    Short { written: String, warning: String },
+    /// None, or fewer than `--min-replicas`.
+    Failed(String),
+}
+
+impl PutOutcome {
+    fn exit_code(&self) -> u8 {
+        match self {
+            PutOutcome::Written(_) | PutOutcome::Short { .. } => 0,
+            PutOutcome::Failed(_) => 1,
+        }
+    }
+}
+
+/// Judges a write to `written` nodes. The protocol has no acknowledgement (§8): "written to"
+/// counts the PUTs sent to the closest nodes that answered the lookup and proved their identity;
+/// the read-only client keeps no copy, so it never counts itself.
+fn put_outcome(written: usize, replicas: usize, min_replicas: Option<u32>) -> PutOutcome {
+    let line = format!("written to {written} of {replicas} replicas");
+    let min = min_replicas.map_or(1, |m| m as usize);
+    if written < min {
+        let why = if written == 0 {
+            "no replica answered the lookup".to_string()
+        } else {
+            format!("--min-replicas is {min}")
+        };
+        return PutOutcome::Failed(format!("not written: {line}, {why}"));
+    }
+    if written < replicas {
+        return PutOutcome::Short {
+            warning: format!(
+                "only {written} of {replicas} replicas took the record (the network knows fewer \
+                 nodes, or they did not answer); it is under-replicated"
+            ),
+            written: line,
+        };
+    }
+    PutOutcome::Written(line)
 }
 
 /// Parses a public key given as 64 hex characters.
@@ -118,7 +173,7 @@ fn session(
     let clock = Clock::new();
     let crypto: Arc<dyn Crypto> = Arc::new(DirectCrypto);
     let node = Node::new(
-        args.protocol.config(),
+        args.config()?,
         keyfile::generate()?,
         args.edge.clone(),
         os_seed()?,
@@ -166,4 +221,29 @@ fn session(
 fn edge_verified(node: &Node, edges: &[SocketAddr]) -> bool {
     node.peers()
         .any(|p| p.is_edge && edges.contains(&p.addr) && p.state != PeerState::Candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_reports_how_many_of_replicas_took_the_record() {
+        assert_eq!(
+            put_outcome(5, 5, None),
+            PutOutcome::Written("written to 5 of 5 replicas".into())
+        );
+        let short = put_outcome(2, 5, None);
+        assert_eq!(short.exit_code(), 0);
+        let PutOutcome::Short { written, warning } = short else {
+            panic!("{short:?}")
+        };
+        assert_eq!(written, "written to 2 of 5 replicas");
+        assert!(warning.contains("only 2 of 5"), "{warning}");
+        assert_eq!(put_outcome(2, 5, Some(2)).exit_code(), 0);
+        let failed = put_outcome(2, 5, Some(3));
+        assert_eq!(failed.exit_code(), 1);
+        assert!(matches!(&failed, PutOutcome::Failed(l) if l.contains("--min-replicas is 3")));
+        assert_eq!(put_outcome(0, 5, None).exit_code(), 1);
+    }
 }

@@ -32,8 +32,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         addr: args.listen,
         source,
     })?;
-    let mut config = args.protocol.config();
-    config.shard_capacity = args.shard_capacity;
+    let config = args.config()?;
     let clock = Clock::new();
     let crypto: Arc<dyn Crypto> = Arc::new(DirectCrypto);
     let mut node = Node::new(

@@ -242,3 +242,46 @@ fn a_silent_edge_means_not_found_after_the_timeout_not_a_hang() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no answer from edge"), "{stderr}");
 }
+
+#[test]
+fn protocol_settings_that_cannot_work_are_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let key = key.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--listen", "127.0.0.1:0", "--key", key];
+        args.extend_from_slice(extra);
+        dave(&args)
+    };
+    assert_bad_input(&run(&["--shard-capacity", "100"]), "--shard-capacity");
+    assert_bad_input(&run(&["--min-work", "65"]), "--min-work");
+    let get = dave(&[
+        "get",
+        "--edge",
+        "127.0.0.1:9",
+        "--min-work",
+        "65",
+        &"ab".repeat(32),
+        "k",
+    ]);
+    assert_bad_input(&get, "min_work");
+}
+
+#[test]
+fn more_min_replicas_than_replicas_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keygen(dir.path(), "k");
+    let mut args = vec![
+        "put",
+        "--edge",
+        "127.0.0.1:9",
+        "--key",
+        key.to_str().unwrap(),
+        "--min-replicas",
+        "6",
+        "k",
+        "v",
+    ];
+    args.extend(FAST);
+    assert_bad_input(&dave(&args), "--min-replicas 6");
+}

@@ -71,6 +71,17 @@ impl NodeProc {
         key: &Path,
         backup: Option<&Path>,
     ) -> NodeProc {
+        Self::spawn_with(addr, edges, key, backup, &FAST)
+    }
+
+    /// As [`NodeProc::spawn`] with the given protocol flags instead of [`FAST`].
+    pub fn spawn_with(
+        addr: SocketAddr,
+        edges: &[SocketAddr],
+        key: &Path,
+        backup: Option<&Path>,
+        protocol: &[&str],
+    ) -> NodeProc {
         let mut cmd = Command::new(BIN);
         cmd.arg("run")
             .arg("--listen")
@@ -78,7 +89,7 @@ impl NodeProc {
             .arg("--key")
             .arg(key)
             .args(["--status-every", "0.2"])
-            .args(FAST)
+            .args(protocol)
             .env(
                 "RUST_LOG",
                 std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "info".into()),
