@@ -218,3 +218,81 @@ fn schema_describes_the_format() {
     }
     assert!(props.get("adversaries").is_none());
 }
+
+#[test]
+fn protocol_constants_that_cannot_work_are_refused_naming_the_field() {
+    for (config, path, says) in [
+        (
+            r#""ping_every": "0s""#,
+            "nodes.config.ping_every",
+            "above zero",
+        ),
+        (
+            r#""challenge_every": "0s""#,
+            "nodes.config.challenge_every",
+            "above zero",
+        ),
+        (
+            r#""reliability_decay": 0"#,
+            "nodes.config.reliability_decay",
+            "(0, 1]",
+        ),
+        (
+            r#""group_limit": 9"#,
+            "nodes.config.group_limit",
+            "at most 8",
+        ),
+        (
+            r#""drop_after": "5s""#,
+            "nodes.config.drop_after",
+            "deactivate_after",
+        ),
+        (
+            r#""lookup_budget": 0"#,
+            "nodes.config.lookup_budget",
+            "at least 3",
+        ),
+    ] {
+        let text = replace(r#""min_work": 4"#, &format!(r#""min_work": 4, {config}"#));
+        let (got, line, _, problem) = invalid(&text);
+        assert_eq!(got, path, "{config}: {problem}");
+        assert!(problem.contains(says), "{config}: {problem}");
+        assert!(line >= 5, "{config}: line {line}");
+    }
+}
+
+#[test]
+fn a_population_too_large_for_memory_or_the_address_plan_is_refused_stating_the_limit() {
+    let huge = replace(
+        r#""count": 10"#,
+        r#""count": 1000000000, "groups": { "ipv4_24s": 4000000, "ipv4_16s": 25600 }"#,
+    );
+    let (path, _, _, problem) = invalid(&huge);
+    assert_eq!(path, "nodes.count");
+    assert!(problem.contains("at most 1000000"), "{problem}");
+    let unpacked = replace(r#""count": 10"#, r#""count": 500000"#);
+    let (path, _, _, problem) = invalid(&unpacked);
+    assert_eq!(path, "nodes.groups.ipv4_16s");
+    assert!(problem.contains("at most 25600"), "{problem}");
+}
+
+#[test]
+fn a_negative_duration_says_negative() {
+    let (path, _, _, problem) = invalid(&replace(r#""duration": "30s""#, r#""duration": "-30s""#));
+    assert_eq!(path, "duration");
+    assert!(problem.contains("negative"), "{problem}");
+    assert!(!problem.contains("unknown unit"), "{problem}");
+}
+
+#[test]
+fn a_misspelt_set_key_is_named() {
+    let o: Override = "network.loss.bernouli=0.05".parse().unwrap();
+    match scenario::parse("s.json", GOOD, &[o]) {
+        Err(ScenarioError::Override { arg, problem, .. }) => {
+            assert_eq!(arg, "network.loss.bernouli=0.05");
+            assert!(problem.contains("unknown key `bernouli`"), "{problem}");
+            assert!(problem.contains("`bernoulli`"), "{problem}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -55,6 +55,9 @@ pub enum DurationError {
     /// The unit is not one of the known ones.
     #[error("duration {0:?} has an unknown unit: use us, ms, s, m, h or d")]
     UnknownUnit(String),
+    /// The value is negative: durations count forward from the start of the run.
+    #[error("duration {0:?} is negative: durations are zero or more (e.g. \"0s\", \"90s\")")]
+    Negative(String),
     /// The number part is not a plain non-negative decimal.
     #[error("duration {0:?} must start with a non-negative decimal number (e.g. \"1.5s\")")]
     BadNumber(String),
@@ -70,6 +73,9 @@ impl std::str::FromStr for SimDuration {
         let s = text.trim();
         if s == "0" {
             return Ok(SimDuration(0));
+        }
+        if s.starts_with('-') {
+            return Err(DurationError::Negative(text.to_string()));
         }
         let split = s
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))

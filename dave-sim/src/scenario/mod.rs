@@ -8,6 +8,7 @@
 pub mod duration;
 pub mod locate;
 pub mod network;
+mod node_config;
 pub mod overrides;
 pub mod regression;
 pub mod types;
@@ -119,7 +120,9 @@ fn apply_overrides(
             column: e.column(),
             problem: strip_position(&e.to_string()),
         })?;
+    let mut added = Vec::new();
     for o in overrides {
+        added.extend(o.added_key(&doc).map(|a| (o.arg.clone(), a)));
         o.apply(&mut doc)
             .map_err(|problem| ScenarioError::Override {
                 file: file.to_string(),
@@ -147,11 +150,35 @@ fn apply_overrides(
     };
     let scenario: Scenario = serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();
-        ScenarioError::Override {
-            file: file.to_string(),
-            arg: blame(&path),
-            path,
-            problem: e.inner().to_string(),
+        // A key added beside existing ones where the result does not parse is most likely a
+        // typo (`network.loss.bernouli`): name it, and the keys that were there.
+        let norm = |p: &str| p.replace('[', ".").replace(']', "");
+        let typo = added
+            .iter()
+            .rev()
+            .find(|(_, a)| norm(&a.parent) == norm(&path));
+        match typo {
+            Some((arg, a)) => ScenarioError::Override {
+                file: file.to_string(),
+                arg: arg.clone(),
+                path,
+                problem: format!(
+                    "unknown key `{}` (the keys here are: {}): {}",
+                    a.key,
+                    a.existing
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    e.inner()
+                ),
+            },
+            None => ScenarioError::Override {
+                file: file.to_string(),
+                arg: blame(&path),
+                path,
+                problem: e.inner().to_string(),
+            },
         }
     })?;
     validate::check(&scenario).map_err(|(path, problem)| ScenarioError::Override {

@@ -39,7 +39,48 @@ impl std::str::FromStr for Override {
     }
 }
 
+/// A key an override adds to an object of the document that has other keys but not this one —
+/// for a typo such as `network.loss.bernouli`, the key to name when the result does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedKey {
+    /// Dotted path of the object.
+    pub parent: String,
+    /// The key added.
+    pub key: String,
+    /// The keys the object had already.
+    pub existing: Vec<String>,
+}
+
 impl Override {
+    /// The key this override would add beside existing ones in `doc`, if it adds one.
+    pub fn added_key(&self, doc: &Value) -> Option<AddedKey> {
+        let segments = parse_path(&self.path);
+        let (last, parents) = segments.split_last()?;
+        let Segment::Key(key) = last else {
+            return None;
+        };
+        let mut node = doc;
+        for segment in parents {
+            node = match (node, segment) {
+                (Value::Object(map), Segment::Key(k)) => map.get(k)?,
+                (Value::Array(items), Segment::Index(i)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        let map = node.as_object()?;
+        if map.is_empty() || map.contains_key(key) {
+            return None;
+        }
+        let parent = self.path[..self.path.len() - key.len()]
+            .trim_end_matches('.')
+            .to_string();
+        Some(AddedKey {
+            parent,
+            key: key.clone(),
+            existing: map.keys().cloned().collect(),
+        })
+    }
+
     /// Writes the value into `doc`, creating missing objects along the path.
     pub fn apply(&self, doc: &mut Value) -> Result<(), String> {
         let segments = parse_path(&self.path);

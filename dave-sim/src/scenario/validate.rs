@@ -51,6 +51,7 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
     if n == 0 {
         return fail("nodes.count", "there must be at least one node");
     }
+    check_population(s)?;
     check_groups(s)?;
     if s.edges.seeds > n {
         return fail(
@@ -145,19 +146,35 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
             );
         }
     }
-    let c = &s.nodes.config;
-    for (name, value) in [
-        ("k", c.k),
-        ("replicas", c.replicas),
-        ("alpha", c.alpha),
-        ("lookup_budget", c.lookup_budget),
-    ] {
-        if value == Some(0) {
-            return fail(
-                &format!("nodes.config.{name}"),
-                format!("{name} must be at least 1"),
-            );
-        }
+    s.nodes
+        .config
+        .to_config()
+        .validate()
+        .or_else(|e| fail(&format!("nodes.config.{}", e.field), e.problem))
+}
+
+/// Most nodes a scenario may ask for. The simulator allocates its address plan, hosts, event
+/// queues and per-node metrics up front; `scenarios/baseline.json` peaks at 55 MB for 300 nodes
+/// (README, Performance), about 190 KB a node, so a million nodes already needs about 190 GB.
+/// Larger populations are refused here rather than aborting later in an allocation failure.
+pub const MAX_NODES: u32 = 1_000_000;
+/// Measured memory per node of `scenarios/baseline.json`, for the error message.
+const BYTES_PER_NODE_MEASURED: u64 = 190_000;
+
+/// Refuses a population that memory cannot hold (the address plan's limits are checked by
+/// `check_groups`).
+fn check_population(s: &Scenario) -> Result<(), Problem> {
+    if s.nodes.count > MAX_NODES {
+        return fail(
+            "nodes.count",
+            format!(
+                "{} nodes is more than the simulator supports: at most {MAX_NODES} (a node \
+                 takes about {} KB, so {MAX_NODES} already need about {} GB)",
+                s.nodes.count,
+                BYTES_PER_NODE_MEASURED / 1000,
+                u64::from(MAX_NODES) * BYTES_PER_NODE_MEASURED / 1_000_000_000
+            ),
+        );
     }
     if let Some(regression) = &s.regression {
         super::regression::check(regression)?;
@@ -203,7 +220,11 @@ fn check_groups(s: &Scenario) -> Result<(), Problem> {
     if s16 > MAX_SLASH16 {
         return fail(
             "nodes.groups.ipv4_16s",
-            format!("at most {MAX_SLASH16} /16 prefixes"),
+            format!(
+                "{s16} /16 prefixes, but the address plan has at most {MAX_SLASH16} (by default \
+                 every node gets its own /24 and /16: pack larger populations with \
+                 nodes.groups.ipv4_24s and ipv4_16s; at most 250 nodes a /24, 256 /24s a /16)"
+            ),
         );
     }
     Ok(())
