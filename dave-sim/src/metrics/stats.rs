@@ -3,12 +3,19 @@
 
 /// Nearest-rank quantile `q` in `[0, 1]` of `values` (sorted in place); NaN when empty.
 pub fn quantile(values: &mut [f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
     values.sort_by(f64::total_cmp);
-    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
-    values[rank - 1]
+    nearest_rank(values, q).unwrap_or(f64::NAN)
+}
+
+/// Nearest-rank quantile `q` in `[0, 1]` of already sorted `sorted`; `None` when empty. The one
+/// quantile rule of the simulator: summary.json, report.md, the charts and sweeps all use it, so
+/// a percentile reads the same wherever it is shown.
+pub fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((q.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
 }
 
 /// Arithmetic mean; NaN when empty.

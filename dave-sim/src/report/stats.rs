@@ -3,18 +3,13 @@
 //! Everything here works on already-sorted or caller-sorted data and sums in slice order, so the
 //! same inputs give bit-identical outputs on every machine (SIMULATOR.md, "Determinism").
 
-/// The `q`-quantile (0 ≤ q ≤ 1) of `sorted` by linear interpolation between order statistics
-/// (Hyndman–Fan type 7, the default of R and numpy), or `None` for an empty slice.
+/// The `q`-quantile (0 ≤ q ≤ 1) of `sorted` by the nearest-rank method, or `None` for an empty
+/// slice: the same rule as summary.json's metrics ([`crate::metrics::stats::nearest_rank`]), so
+/// report.md and the charts quote exactly the percentiles `expect` checks.
 ///
 /// Callers sort once and ask for several quantiles, which is why this takes a sorted slice.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
-    let last = sorted.len().checked_sub(1)?;
-    let q = q.clamp(0.0, 1.0);
-    let pos = q * last as f64;
-    let lower = pos.floor() as usize;
-    let upper = pos.ceil() as usize;
-    let frac = pos - lower as f64;
-    Some(sorted[lower] + (sorted[upper] - sorted[lower]) * frac)
+    crate::metrics::stats::nearest_rank(sorted, q)
 }
 
 /// Finite values of `values`, sorted ascending: the form [`quantile_sorted`] needs.
@@ -134,13 +129,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantiles_interpolate_like_numpy() {
+    fn quantiles_are_nearest_rank_like_the_summary() {
         let v = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(quantile_sorted(&v, 0.5), Some(2.5));
+        assert_eq!(quantile_sorted(&v, 0.5), Some(2.0));
         assert_eq!(quantile_sorted(&v, 0.0), Some(1.0));
         assert_eq!(quantile_sorted(&v, 1.0), Some(4.0));
-        assert!((quantile_sorted(&v, 0.9).unwrap() - 3.7).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&v, 0.9), Some(4.0));
         assert_eq!(quantile_sorted(&[], 0.5), None);
+        // report.md and summary.json quote one number for one percentile.
+        let latencies: Vec<f64> = (0..997).map(|i| f64::from((i * 7919) % 1000)).collect();
+        let sorted = sorted_finite(latencies.clone());
+        for q in [0.1, 0.5, 0.9, 0.99] {
+            let summary = crate::metrics::stats::quantile(&mut latencies.clone(), q);
+            assert_eq!(quantile_sorted(&sorted, q), Some(summary), "q = {q}");
+        }
     }
 
     #[test]
