@@ -191,10 +191,8 @@ mod tests {
         let p = |s: &str| s.parse::<SimDuration>();
         assert!(matches!(p("90"), Err(DurationError::MissingUnit(_))));
         assert!(matches!(p("90 sec"), Err(DurationError::UnknownUnit(_))));
-        assert!(matches!(
-            p("-5s"),
-            Err(DurationError::UnknownUnit(_) | DurationError::BadNumber(_))
-        ));
+        assert!(matches!(p("-5s"), Err(DurationError::Negative(_))));
+        assert!(matches!(p("-0.5ms"), Err(DurationError::Negative(_))));
         assert!(matches!(p(".5s"), Err(DurationError::BadNumber(_))));
         assert!(matches!(p("5.s"), Err(DurationError::BadNumber(_))));
         assert!(matches!(p("0.0001ms"), Err(DurationError::OutOfRange(_))));
