@@ -13,6 +13,9 @@
 //!   serve them again when they return). A write whose writer went down before its PUT
 //!   lookup finished never reached the network; it counts in `writes_interrupted` instead.
 //! - `records_unavailable`: records that no node that is up holds at the end.
+//! - `records_misplaced`: records some node still holds (a backup of a down node counts) that
+//!   none of their REPLICAS XOR-closest live nodes holds at the end: a lookup, which ends at the
+//!   closest nodes, may not find them. Records nobody holds are `records_lost` instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -170,6 +173,8 @@ pub struct Collector {
     pub last_reliability: Vec<f64>,
     /// Mean active peers at the last sample.
     pub last_active_mean: f64,
+    /// `records_misplaced`, once [`Collector::placement`] has run.
+    misplaced: Option<u64>,
 }
 
 fn hex(record: u64) -> String {
@@ -319,6 +324,32 @@ impl Collector {
         }
     }
 
+    /// Checks where the records sit at the end: `live` holds `(NodeId, node index)` of every
+    /// node that is up. A record some node holds counts as misplaced when none of its
+    /// `replicas_target` closest live nodes (by `RecordId XOR NodeId`) is among its holders.
+    pub fn placement(&mut self, live: &[(u64, u32)]) {
+        let n = self.replicas_target.min(live.len());
+        let mut closest: Vec<(u64, u32)> = Vec::with_capacity(live.len());
+        let mut misplaced = 0;
+        for (&record, s) in &self.record_state {
+            if s.holders.is_empty() {
+                continue;
+            }
+            closest.clear();
+            closest.extend(live.iter().map(|&(id, node)| (id ^ record, node)));
+            if n < closest.len() {
+                closest.select_nth_unstable(n);
+            }
+            if !closest[..n]
+                .iter()
+                .any(|(_, node)| s.holders.contains(node))
+            {
+                misplaced += 1;
+            }
+        }
+        self.misplaced = Some(misplaced);
+    }
+
     /// The named metrics derived from the rows (workload part).
     pub fn metrics(&self, end: SimTime, out: &mut BTreeMap<String, f64>) {
         let gets: Vec<&LookupRow> = self.lookups.iter().filter(|l| l.kind == "get").collect();
@@ -394,8 +425,44 @@ impl Collector {
             "records_unavailable".into(),
             self.records.iter().filter(|r| r.replicas_end == 0).count() as f64,
         );
+        out.insert(
+            "records_misplaced".into(),
+            self.misplaced.map_or(f64::NAN, |m| m as f64),
+        );
         let mut rel = self.last_reliability.clone();
         out.insert("honest_reliability_median".into(), quantile(&mut rel, 0.5));
         out.insert("active_peers_mean".into(), self.last_active_mean);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn misplaced(c: &Collector) -> f64 {
+        let mut out = BTreeMap::new();
+        c.metrics(SimTime(0), &mut out);
+        out["records_misplaced"]
+    }
+
+    #[test]
+    fn a_record_is_misplaced_when_none_of_its_closest_live_nodes_holds_it() {
+        let mut c = Collector::new(2);
+        // Record 0b0000: live nodes by distance are node 0 (id 1), node 1 (id 2), node 2 (id 8).
+        let live = [(1u64, 0u32), (2, 1), (8, 2)];
+        c.record_written(SimTime(0), 0, 0);
+        c.stored(SimTime(1), 2, 0);
+        c.placement(&live);
+        assert_eq!(misplaced(&c), 1.0, "held only by the third closest");
+        c.stored(SimTime(2), 1, 0);
+        c.placement(&live);
+        assert_eq!(misplaced(&c), 0.0, "the second closest holds it");
+        // A record nobody holds is lost, not misplaced.
+        c.record_written(SimTime(3), 0, 16);
+        c.placement(&live);
+        assert_eq!(misplaced(&c), 0.0);
+        // Fewer live nodes than REPLICAS: all of them are the closest, and none holds it.
+        c.placement(&[(4, 3)]);
+        assert_eq!(misplaced(&c), 1.0, "its holders are down");
     }
 }

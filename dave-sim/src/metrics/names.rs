@@ -29,6 +29,7 @@ pub const METRICS: &[&str] = &[
     "records_written",
     "records_lost",
     "records_unavailable",
+    "records_misplaced",
     "writes_interrupted",
     "verifications_computed",
     "verifications_cached",

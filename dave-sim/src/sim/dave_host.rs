@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use dave_core::config::Config;
 use dave_core::dat::Dat;
 use dave_core::event::{Event, LookupKind};
 use dave_core::node::Node;
@@ -17,7 +16,6 @@ use ed25519_dalek::SigningKey;
 use super::host::{HostContext, Observation, PeerSummary, ScenarioHost, WriteRequest, WriteTicket};
 use crate::engine::SimTime;
 use crate::engine::host::{HostTransmit, SimHost};
-use crate::scenario::ConfigOverrides;
 
 /// A Dave node as a simulator host.
 pub struct DaveHost {
@@ -29,52 +27,6 @@ pub type BackupLog = BTreeMap<u64, Dat>;
 
 fn time(t: SimTime) -> Time {
     Time::from_micros(t.0)
-}
-
-/// The node configuration a scenario asks for: spec defaults with its overrides.
-pub fn config_from(o: &ConfigOverrides) -> Config {
-    let mut c = Config::default();
-    macro_rules! set {
-        ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v.into(); } )* };
-    }
-    macro_rules! set_usize {
-        ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v as usize; } )* };
-    }
-    macro_rules! set_duration {
-        ($($field:ident),*) => { $( if let Some(v) = o.$field { c.$field = v.as_std(); } )* };
-    }
-    set!(min_work, shard_capacity, entry_overhead, lookup_budget);
-    set_usize!(
-        replicas,
-        alpha,
-        referrals,
-        k,
-        group_limit,
-        group_limit_table,
-        npeer_limit,
-        max_candidates
-    );
-    set_duration!(
-        max_clock_skew,
-        ttl,
-        lookup_timeout,
-        challenge_every,
-        challenge_min,
-        ping_every,
-        reauth_every,
-        activate_after,
-        deactivate_after,
-        drop_after,
-        addr_every,
-        republish_every
-    );
-    if let Some(p) = o.reliability_decay {
-        c.reliability_decay = p.0;
-    }
-    if let Some(p) = o.reliability_min {
-        c.reliability_min = p.0;
-    }
-    c
 }
 
 impl SimHost for DaveHost {
@@ -112,7 +64,7 @@ impl ScenarioHost for DaveHost {
     fn create(ctx: &HostContext<'_>, backup: Option<&BackupLog>) -> Self {
         let key = SigningKey::from_bytes(&ctx.key_seed);
         let mut node = Node::new(
-            config_from(ctx.config),
+            ctx.config.to_config(),
             key,
             ctx.edges.to_vec(),
             ctx.rng_seed,
@@ -175,6 +127,10 @@ impl ScenarioHost for DaveHost {
             Event::RecordEvicted { record, .. } => Observation::Forgotten { record: record.0 },
             _ => Observation::Other,
         }
+    }
+
+    fn node_id(&self) -> Option<u64> {
+        Some(self.node.node_id().0)
     }
 
     fn held_distances(&self) -> Vec<u64> {

@@ -1,6 +1,7 @@
 //! Faults driver: fires the scenario's partitions, heals, crashes and restarts at their times,
-//! and counts what each did (`summary.json` `faults[].fired`): nodes crashed or restarted, or,
-//! for a partition, the datagrams it blocked while it was the active split.
+//! and counts what each did (`summary.json` `faults[].fired`): nodes crashed or restarted; for
+//! a partition, the datagrams it blocked while it was the active split; for a heal, 1 if it
+//! ended a partition (a heal with nothing to heal did nothing, and is warned about).
 
 use super::host::ScenarioHost;
 use super::output::FaultReport;
@@ -44,6 +45,7 @@ impl Faults {
     ) -> String {
         let spec = &stage.scenario.faults[k];
         let n = stage.honest_count();
+        let partitioned = self.active_partition.is_some();
         self.close_partition(&stage.engine);
         match spec {
             FaultSpec::Partition { groups, .. } => {
@@ -53,6 +55,9 @@ impl Faults {
             }
             FaultSpec::Heal { .. } => {
                 stage.engine.network_mut().partitions.heal();
+                if partitioned {
+                    self.fired[k] += 1;
+                }
             }
             FaultSpec::Crash { nodes, .. } => {
                 for i in nodes.indices(n) {
@@ -115,7 +120,8 @@ mod tests {
         { "heal": { "at": "10s" } },
         { "crash": { "at": "15s", "nodes": "0..2" } },
         { "crash": { "at": "16s", "nodes": "0..2" } },
-        { "restart": { "at": "20s", "nodes": "all", "from": "backup" } }
+        { "restart": { "at": "20s", "nodes": "all", "from": "backup" } },
+        { "heal": { "at": "25s" } }
       ]
     }"#;
 
@@ -149,6 +155,7 @@ mod tests {
                 (15_000_000, "fault 2 crash".to_string()),
                 (16_000_000, "fault 3 crash".to_string()),
                 (20_000_000, "fault 4 restart".to_string()),
+                (25_000_000, "fault 5 heal".to_string()),
             ]
         );
         let fired: Vec<u64> = f.reports(&s).iter().map(|r| r.fired).collect();
@@ -163,8 +170,8 @@ mod tests {
         );
         assert_eq!(
             &fired[1..],
-            &[0, 2, 0, 2],
-            "heal, crash, crash of down nodes, restart"
+            &[1, 2, 0, 2, 0],
+            "heal of the partition, crash, crash of down nodes, restart, heal of nothing"
         );
         assert!((0..6).all(|i| st.engine.is_up(i)));
     }

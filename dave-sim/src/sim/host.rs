@@ -103,7 +103,7 @@ pub enum Observation {
 
 /// A host the scenario runner can create, drive with a workload and observe.
 pub trait ScenarioHost: SimHost + Sized {
-    /// The backup log the simulator keeps for a node from its events (PROTOCOL.md §7).
+    /// The backup log the simulator keeps for a node from its events (docs/protocol.md §7).
     type Backup: Default;
     /// Whether this host can write and read records.
     const SUPPORTS_WORKLOAD: bool;
@@ -122,6 +122,10 @@ pub trait ScenarioHost: SimHost + Sized {
     /// without a store hold nothing.
     fn held_distances(&self) -> Vec<u64> {
         Vec::new()
+    }
+    /// The node's NodeId, for `records_misplaced`; hosts without one have none.
+    fn node_id(&self) -> Option<u64> {
+        None
     }
 }
 

@@ -69,7 +69,7 @@ use workload::Workload;
 /// The host type the command line runs: `dave_core::Node`.
 pub type DefaultHost = dave_host::DaveHost;
 
-/// Replicas per record when the scenario does not override it (PROTOCOL.md §11).
+/// Replicas per record when the scenario does not override it (docs/protocol.md §11).
 const DEFAULT_REPLICAS: u32 = 5;
 
 /// Options of one run.

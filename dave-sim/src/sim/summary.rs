@@ -38,6 +38,12 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         end,
     } = stage;
     collector.finish(|n| engine.is_up(n));
+    // Where the records sit among the honest nodes that are up (`records_misplaced`).
+    let live: Vec<(u64, u32)> = (0..s.nodes.count)
+        .filter(|&i| engine.is_up(i))
+        .filter_map(|i| engine.host(i).and_then(|h| h.node_id()).map(|id| (id, i)))
+        .collect();
+    collector.placement(&live);
     let stats = engine.stats().clone();
     let mut metrics = BTreeMap::new();
     collector.metrics(SimTime(end), &mut metrics);
@@ -120,7 +126,7 @@ fn warnings<H: ScenarioHost>(
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     for (i, f) in tally.faults.iter().enumerate() {
-        if f.fired == 0 && f.kind != "heal" {
+        if f.fired == 0 {
             warnings.push(format!("fault {i} ({} at {}) never fired", f.kind, f.at));
         }
     }
@@ -208,7 +214,7 @@ mod tests {
                 FaultReport {
                     kind: "heal".into(),
                     at: "2s".into(),
-                    fired: 0,
+                    fired,
                 },
             ],
         }
@@ -222,6 +228,7 @@ mod tests {
             w,
             vec![
                 "fault 0 (crash at 1s) never fired",
+                "fault 1 (heal at 2s) never fired",
                 "network loss is configured but no datagram was lost",
                 "churn is configured but no node left",
                 "the workload was ignored: this host type cannot read or write",
