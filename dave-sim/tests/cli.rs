@@ -150,6 +150,20 @@ fn bad_input_exits_2_with_a_located_message() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("--set nodes.count=-1"), "{}", text(&o));
+    // A protocol constant that cannot work is a scenario error too, for run and validate alike
+    // (a zero period used to make `run` spin forever at one instant).
+    let zero = dir.join("zero.json");
+    let tiny_text = std::fs::read_to_string(tiny()).unwrap();
+    std::fs::write(
+        &zero,
+        tiny_text.replace(r#""min_work": 4"#, r#""min_work": 4, "ping_every": "0s""#),
+    )
+    .unwrap();
+    for verb in ["run", "validate"] {
+        let o = bin().args([verb, zero.to_str().unwrap()]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{verb}: {}", text(&o));
+        assert!(text(&o).contains("nodes.config.ping_every"), "{}", text(&o));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
