@@ -76,6 +76,7 @@ const DIRECTIONS: &[(&str, Better)] = &[
     ("propagation_p", Better::Lower),
     ("_lost", Better::Lower),
     ("_unavailable", Better::Lower),
+    ("_misplaced", Better::Lower),
     ("dropped", Better::Lower),
     ("amplification", Better::Lower),
 ];
@@ -238,6 +239,7 @@ mod tests {
             "propagation_p90_ms",
             "records_lost",
             "records_unavailable",
+            "records_misplaced",
             "datagrams_dropped",
             "datagrams_dropped_loss",
         ] {
