@@ -103,11 +103,10 @@ impl Driver {
                 .min(max_wait),
             None => max_wait,
         };
-        if !self.socket.wait_readable(wait)? {
-            return Ok(());
-        }
-        for _ in 0..RECV_BATCH {
-            match self.socket.try_recv(&mut self.recv_buf[..])? {
+        for i in 0..RECV_BATCH {
+            // Only the first receive of a turn waits; the rest drain what is already there.
+            let wait = if i == 0 { wait } else { Duration::ZERO };
+            match self.socket.recv_within(&mut self.recv_buf[..], wait)? {
                 Received::Datagram(len, from) => {
                     self.traffic.received += 1;
                     self.node

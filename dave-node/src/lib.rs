@@ -31,6 +31,7 @@
 //! - [`backup`]: the append-only backup log (persist/forget), recovery, compaction;
 //!   [`persist`]: keeps it in step with a running node.
 //! - [`keyfile`]: the node's Ed25519 key on disk; [`status`]: log lines for the operator.
+//! - [`platform`]: file modes, file identity and thread CPU time, per platform.
 
 pub mod backup;
 pub mod bench;
@@ -41,6 +42,7 @@ pub mod driver;
 pub mod error;
 pub mod keyfile;
 pub mod persist;
+pub mod platform;
 pub mod run;
 pub mod socket;
 pub mod status;
