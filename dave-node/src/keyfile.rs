@@ -51,14 +51,15 @@ pub fn write(path: &Path, key: &SigningKey, force: bool) -> Result<(), KeyFileEr
     };
     let text = format!("{}\n", hex::encode(key.to_bytes()));
     if !force {
-        let mut file = match crate::platform::owner_only(OpenOptions::new().write(true).create_new(true))
-            .open(path)
-        {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(KeyFileError::Exists(path.to_path_buf()));
-            }
-            other => other.map_err(io_err)?,
-        };
+        let mut file =
+            match crate::platform::owner_only(OpenOptions::new().write(true).create_new(true))
+                .open(path)
+            {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(KeyFileError::Exists(path.to_path_buf()));
+                }
+                other => other.map_err(io_err)?,
+            };
         return file
             .write_all(text.as_bytes())
             .and_then(|()| file.sync_all())

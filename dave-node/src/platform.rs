@@ -72,9 +72,10 @@ impl ThreadCpu {
     pub fn since(self, start: ThreadCpu) -> ThreadCpu {
         ThreadCpu {
             total: self.total.saturating_sub(start.total),
-            split: self.split.zip(start.split).map(|((u1, s1), (u0, s0))| {
-                (u1.saturating_sub(u0), s1.saturating_sub(s0))
-            }),
+            split: self
+                .split
+                .zip(start.split)
+                .map(|((u1, s1), (u0, s0))| (u1.saturating_sub(u0), s1.saturating_sub(s0))),
         }
     }
 }
@@ -114,7 +115,8 @@ pub fn thread_cpu() -> Option<ThreadCpu> {
     if rc != 0 {
         return None;
     }
-    let total = Duration::from_secs(ts.tv_sec.max(0) as u64) + Duration::from_nanos(ts.tv_nsec.max(0) as u64);
+    let total = Duration::from_secs(ts.tv_sec.max(0) as u64)
+        + Duration::from_nanos(ts.tv_nsec.max(0) as u64);
     Some(ThreadCpu { total, split: None })
 }
 

@@ -129,7 +129,9 @@ mod tests {
             peer.local_addr().unwrap()
         });
         let mut buf = [0u8; 64];
-        let got = socket.recv_within(&mut buf, Duration::from_secs(10)).unwrap();
+        let got = socket
+            .recv_within(&mut buf, Duration::from_secs(10))
+            .unwrap();
         let from = sender.join().unwrap();
         match got {
             Received::Datagram(len, addr) => {
@@ -148,7 +150,10 @@ mod tests {
             .recv_within(&mut buf, Duration::from_millis(20))
             .unwrap();
         assert!(matches!(got, Received::Empty));
-        assert!(matches!(socket.try_recv(&mut buf).unwrap(), Received::Empty));
+        assert!(matches!(
+            socket.try_recv(&mut buf).unwrap(),
+            Received::Empty
+        ));
         let to = socket.local_addr().unwrap();
         for _ in 0..3 {
             peer.send_to(b"x", to).unwrap();
@@ -156,11 +161,17 @@ mod tests {
         let mut n = 0;
         // Loopback delivery is immediate, but allow the kernel a moment.
         while n < 3 {
-            match socket.recv_within(&mut buf, Duration::from_secs(10)).unwrap() {
+            match socket
+                .recv_within(&mut buf, Duration::from_secs(10))
+                .unwrap()
+            {
                 Received::Datagram(..) => n += 1,
                 Received::Empty => panic!("datagram {n} lost on loopback"),
             }
         }
-        assert!(matches!(socket.try_recv(&mut buf).unwrap(), Received::Empty));
+        assert!(matches!(
+            socket.try_recv(&mut buf).unwrap(),
+            Received::Empty
+        ));
     }
 }

@@ -80,25 +80,28 @@ fn assert_theory_beside_measurement(summary: &serde_json::Value) {
     assert!(hops["model"].as_str().is_some_and(|m| m.contains("N=12")));
 }
 
-/// The last sample's cumulative `bytes_by_op` in timeseries.csv are the run's bytes by op.
+/// The last sample's cumulative `bytes_delivered_<op>` columns in timeseries.csv are the run's
+/// bytes by op.
 fn assert_timeseries_bytes_by_op_add_up(dir: &std::path::Path, summary: &serde_json::Value) {
     let mut reader = csv::Reader::from_path(dir.join("timeseries.csv")).unwrap();
-    let column = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "bytes_by_op")
-        .expect("timeseries.csv has bytes_by_op");
+    let header = reader.headers().unwrap().clone();
     let last = reader.records().last().expect("samples").unwrap();
-    let bytes: Vec<u64> = last[column]
-        .split(';')
-        .map(|b| b.parse().unwrap())
-        .collect();
-    assert_eq!(bytes.len(), dave_sim::network::OPS.len());
-    for (op, b) in dave_sim::network::OPS.iter().zip(&bytes) {
-        assert_eq!(summary["traffic"][op]["bytes"].as_u64(), Some(*b), "{op}");
+    let mut total = 0;
+    for op in dave_sim::network::OPS {
+        let name = format!("bytes_delivered_{op}");
+        let column = header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("timeseries.csv has no {name}"));
+        let bytes: u64 = last[column].parse().unwrap();
+        assert_eq!(
+            summary["traffic"][op]["bytes"].as_u64(),
+            Some(bytes),
+            "{op}"
+        );
+        total += bytes;
     }
-    assert!(bytes.iter().sum::<u64>() > 0);
+    assert!(total > 0);
 }
 
 #[test]
@@ -182,5 +185,59 @@ fn check_determinism_passes_on_a_deterministic_run() {
         "{}",
         text(&o)
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With stderr not a terminal (a pipe here, a log file under Slurm or CI) a run prints plain
+/// progress lines; `--quiet` silences them; results do not depend on either.
+#[test]
+fn progress_lines_when_stderr_is_not_a_terminal() {
+    let dir = out_dir("progress");
+    let o = bin()
+        .arg(tiny())
+        .args(["--progress-every", "0", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    assert!(lines.len() >= 2, "{stderr}");
+    for l in &lines {
+        assert!(
+            l.contains(" s virtual (") && l.contains(" events/s, ") && l.contains(" s elapsed"),
+            "{l}"
+        );
+    }
+    let hash = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find(|l| l.starts_with("trace hash "))
+            .map(str::to_string)
+    };
+    let quiet = bin()
+        .arg(tiny())
+        .args(["--quiet", "--progress-every", "0", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet));
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    assert_eq!(hash(&o), hash(&quiet));
+    assert!(hash(&o).is_some());
+    let bad = bin()
+        .arg(tiny())
+        .args(["--progress-every=-1"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("--progress-every"), "{}", text(&bad));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,9 +15,9 @@
 //!   renamed into place), so a second node pointed at the same file is refused rather than
 //!   interleaving its entries.
 
+use crate::platform::owner_only;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
-use crate::platform::owner_only;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -444,9 +444,7 @@ fn save_aside(path: &Path, file: &File, from: u64) -> io::Result<PathBuf> {
     let mut target = base.clone();
     let mut n = 0u32;
     let mut out = loop {
-        match owner_only(OpenOptions::new().write(true).create_new(true))
-            .open(&target)
-        {
+        match owner_only(OpenOptions::new().write(true).create_new(true)).open(&target) {
             Ok(out) => break out,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 n += 1;

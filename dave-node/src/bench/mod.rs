@@ -159,7 +159,11 @@ fn cpu_text(cpu: Option<ThreadCpu>, answered: u64) -> String {
         per_get(cpu.total)
     );
     if let Some((user, system)) = cpu.split {
-        text += &format!(" ({:.2} user + {:.2} system)", per_get(user), per_get(system));
+        text += &format!(
+            " ({:.2} user + {:.2} system)",
+            per_get(user),
+            per_get(system)
+        );
     }
     text
 }
