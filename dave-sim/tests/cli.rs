@@ -61,7 +61,7 @@ fn run_writes_every_file_and_exits_0_when_expectations_hold() {
 }
 
 /// summary.json's `theory` section sets each model's prediction beside the run's measurement
-/// (issue 5): the lookup-hops row predicts log2(N)/(1+log2 K) for tiny.json's 12 nodes.
+/// (issue 5): the lookup-hops row predicts docs/simulator.md's model for tiny.json's 12 nodes.
 fn assert_theory_beside_measurement(summary: &serde_json::Value) {
     let theory = summary["theory"]
         .as_array()
@@ -70,10 +70,17 @@ fn assert_theory_beside_measurement(summary: &serde_json::Value) {
         .iter()
         .find(|r| r["quantity"] == "mean lookup hops")
         .unwrap_or_else(|| panic!("no lookup hops row: {theory:?}"));
-    let k = dave_core::config::Config::default().k as f64;
-    let formula = 12f64.log2() / (1.0 + k.log2());
+    let c = dave_core::config::Config::default();
+    let model = dave_sim::report::theory::lookup_hops(dave_sim::report::theory::LookupShape {
+        nodes: 12,
+        k: c.k as u64,
+        alpha: c.alpha as u64,
+        referrals: c.referrals as u64,
+        replicas: c.replicas as u64,
+    })
+    .expect("the model applies");
     let predicted = hops["predicted"].as_f64().expect("predicted is a number");
-    assert!((predicted - formula).abs() < 1e-12, "{hops}");
+    assert!((predicted - model).abs() < 1e-12, "{hops}");
     let measured = hops["measured"].as_f64().expect("tiny.json issues GETs");
     let ratio = hops["ratio"].as_f64().expect("ratio is a number");
     assert!((ratio - measured / predicted).abs() < 1e-12, "{hops}");

@@ -66,7 +66,15 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
                 })
                 .collect(),
             duration_s,
-            hop_model: Some(HopModel { nodes, k }),
+            hop_model: Some(HopModel {
+                nodes,
+                k,
+                alpha: config.alpha.map_or(defaults.alpha as u64, u64::from),
+                referrals: config
+                    .referrals
+                    .map_or(defaults.referrals as u64, u64::from),
+                replicas,
+            }),
         },
         reliability: ReliabilityData {
             snapshots: reliability(output),

@@ -47,7 +47,7 @@ pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
     {
         rows.push(TheoryRow::new(
             "mean lookup hops".into(),
-            format!("log2(N)/(1+log2 K), N={}, K={}", m.nodes, m.k),
+            m.describe(),
             p,
             lookups.mean_hops(),
         ));
@@ -215,7 +215,14 @@ mod tests {
                     2
                 ],
                 duration_s: 1.0,
-                hop_model: Some(HopModel { nodes: 256, k: 8 }),
+                // log2(1440/5) − log2 18 = 4 bits after hop 1, 4 bits a hop: 2 hops.
+                hop_model: Some(HopModel {
+                    nodes: 1440,
+                    k: 8,
+                    alpha: 3,
+                    referrals: 5,
+                    replicas: 5,
+                }),
             },
             ..ReportInput::default()
         };
@@ -226,7 +233,9 @@ mod tests {
         assert_eq!(rows[0].ratio, Some(1.5));
         let md = render(&input, &[]);
         assert!(
-            md.contains("| mean lookup hops | log2(N)/(1+log2 K), N=256, K=8 | 2 | 3 | 1.50 |"),
+            md.contains(
+                "| mean lookup hops | 1+log2(N/(2R(K+1)))/log2(1+αr), N=1440, K=8, α=3, r=5, R=5 | 2 | 3 | 1.50 |"
+            ),
             "{md}"
         );
         assert!(md.contains("The scenario sets no expectations."));
