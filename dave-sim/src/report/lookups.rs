@@ -39,7 +39,7 @@ impl HopModel {
     /// The model and its parameters, for legends and tables.
     pub fn describe(&self) -> String {
         format!(
-            "1+log2(N/(2R(K+1)))/log2(1+αr), N={}, K={}, α={}, r={}, R={}",
+            "(1−R/N)(1+log2(N/(2R(K+1)))/log2(1+αr)), N={}, K={}, α={}, r={}, R={}",
             self.nodes, self.k, self.alpha, self.referrals, self.replicas
         )
     }
@@ -393,6 +393,7 @@ mod tests {
             }),
         };
         let s = hops_sentence(&data);
+        // (1 − 5/2880) · 2.25 = 2.246.
         assert!(s.contains("2.00 hops on average against 2.25"), "{s}");
         assert!(s.contains("-11 %"), "{s}");
     }

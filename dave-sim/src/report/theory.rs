@@ -22,8 +22,10 @@ pub struct LookupShape {
 
 /// Expected hops of a GET (derivation in docs/simulator.md §"Lookup hops model"):
 ///
-/// `H = 1 + max(0, log2(N / R) − log2(2 (K + 1))) / log2(1 + ALPHA · REFERRALS)`
+/// `H = (1 − R/N) · (1 + max(0, log2(N / R) − log2(2 (K + 1))) / log2(1 + ALPHA · REFERRALS))`
 ///
+/// - A querier that is itself one of the R holders answers from its own store: 0 hops, with
+///   probability R/N for a uniformly chosen record.
 /// - A GET ends when it asks one of the R holders, the R closest of N nodes: it must resolve
 ///   `log2(N / R)` bits of the record's id, not the `log2 N` of a lookup for the single closest.
 /// - Hop 1 asks the querier's own closest peers. The bucket covering the record holds K peers
@@ -46,10 +48,11 @@ pub fn lookup_hops(shape: LookupShape) -> Option<f64> {
     if nodes < 2 || k == 0 || alpha == 0 || referrals == 0 || replicas == 0 {
         return None;
     }
-    let to_resolve = (nodes as f64 / replicas.min(nodes) as f64).log2();
+    let holders = replicas.min(nodes) as f64 / nodes as f64;
+    let to_resolve = (1.0 / holders).log2();
     let first_hop = (2.0 * (k as f64 + 1.0)).log2();
     let per_hop = (1.0 + (alpha * referrals) as f64).log2();
-    Some(1.0 + (to_resolve - first_hop).max(0.0) / per_hop)
+    Some((1.0 - holders) * (1.0 + (to_resolve - first_hop).max(0.0) / per_hop))
 }
 
 /// The textbook Kademlia estimate `log2(N) / (1 + log2 K)` (Maymounkov and Mazières), which
@@ -137,9 +140,11 @@ mod tests {
     fn lookup_hops_follows_formula() {
         // N = 2880 = 5 · 2 · 9 · 32, K = 8, R = 5: log2(N/R) − log2(18) = 5 bits after hop 1;
         // ALPHA · REFERRALS = 15: 4 bits a hop.
-        assert_eq!(lookup_hops(shape(2880)), Some(1.0 + 5.0 / 4.0));
-        // A network small enough for hop 1 to reach the holders takes one hop.
-        assert_eq!(lookup_hops(shape(40)), Some(1.0));
+        let remote = 1.0 - 5.0 / 2880.0;
+        assert_eq!(lookup_hops(shape(2880)), Some(remote * (1.0 + 5.0 / 4.0)));
+        // A network small enough for hop 1 to reach the holders takes one hop, or none when
+        // the querier holds the record (5 of 40 nodes do).
+        assert_eq!(lookup_hops(shape(40)), Some(35.0 / 40.0));
         assert_eq!(lookup_hops(shape(1)), None);
         assert_eq!(
             lookup_hops(LookupShape {
