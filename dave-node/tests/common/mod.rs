@@ -71,9 +71,20 @@ impl NodeProc {
         key: &Path,
         backup: Option<&Path>,
     ) -> NodeProc {
+        NodeProc::spawn_with(addr, edges, key, backup, &[])
+    }
+
+    /// [`NodeProc::spawn`] with more `run` flags.
+    pub fn spawn_with(
+        addr: SocketAddr,
+        edges: &[SocketAddr],
+        key: &Path,
+        backup: Option<&Path>,
+        extra: &[&str],
+    ) -> NodeProc {
         let mut cmd = Command::new(BIN);
-        cmd.arg("run")
-            .arg("--listen")
+        cmd.args(["run"]).args(extra);
+        cmd.arg("--listen")
             .arg(addr.to_string())
             .arg("--key")
             .arg(key)
