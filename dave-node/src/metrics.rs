@@ -5,7 +5,7 @@
 //! The node is single-threaded and not `Sync`, so the main loop publishes a [`Snapshot`] of what
 //! it measures at most every [`PUBLISH_EVERY`]; a small std `TcpListener` thread answers scrapes
 //! from the latest snapshot. A scrape therefore never touches the node, and the node never
-//! waits for a scraper. Every series is documented in docs/simulator.md §"dave-node metrics".
+//! waits for a scraper. README §"Running a real node" lists every series.
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};

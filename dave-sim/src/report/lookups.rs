@@ -11,6 +11,9 @@ use super::chart::{self, ChartMeta};
 use super::stats::{quantile_sorted, sorted_finite};
 use super::theory;
 
+/// Height of the hops chart's y axis over the tallest bar's round-up, so the legend clears it.
+const HOPS_HEADROOM: f64 = 1.35;
+
 /// Most windows the success-over-time chart splits the run into.
 const MAX_WINDOWS: f64 = 40.0;
 
@@ -256,7 +259,8 @@ pub(crate) fn render_hops(
             root,
             None,
             -0.5..x_max,
-            0.0..chart::upper(y_max) * 1.1,
+            // Headroom for the three-line legend above the tallest bar.
+            0.0..chart::upper(y_max) * HOPS_HEADROOM,
             "hops (rounds of queries until the lookup ended)",
             "share of GETs (fraction)",
             ((x_max + 1.5) as usize).min(20),
@@ -273,7 +277,7 @@ pub(crate) fn render_hops(
             }))?
             .label(format!("measured, {} GETs", data.rows.len()))
             .legend(chart::bar_glyph(bar));
-        let top = chart::upper(y_max) * 1.1;
+        let top = chart::upper(y_max) * HOPS_HEADROOM;
         let mean_style = chart::colour(1).stroke_width(3);
         chart
             .draw_series(LineSeries::new([(mean, 0.0), (mean, top)], mean_style))?
