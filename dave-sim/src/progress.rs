@@ -67,7 +67,7 @@ impl Progress {
         Progress { mode }
     }
 
-    /// No output at all (internal re-runs, tests).
+    /// No output at all, for runs inside a command that reports its own progress.
     pub fn off() -> Self {
         Progress { mode: Mode::Off }
     }

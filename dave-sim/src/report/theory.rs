@@ -55,16 +55,6 @@ pub fn lookup_hops(shape: LookupShape) -> Option<f64> {
     Some((1.0 - holders) * (1.0 + (to_resolve - first_hop).max(0.0) / per_hop))
 }
 
-/// The textbook Kademlia estimate `log2(N) / (1 + log2 K)` (Maymounkov and Mazières), which
-/// ignores ALPHA, REFERRALS and that a GET may stop at any of REPLICAS holders; kept to show
-/// how far it is from Dave's lookups (docs/simulator.md §"Lookup hops model").
-pub fn kademlia_hops(nodes: u64, k: u64) -> Option<f64> {
-    if nodes < 2 || k < 1 {
-        return None;
-    }
-    Some((nodes as f64).log2() / (1.0 + (k as f64).log2()))
-}
-
 /// Probability that `challenges` independent storage challenges catch a liar that keeps a fraction
 /// `kept` of the records it accepted: `1 − s^n`.
 ///
@@ -153,8 +143,6 @@ mod tests {
             }),
             None
         );
-        assert_eq!(kademlia_hops(1024, 8), Some(2.5));
-        assert_eq!(kademlia_hops(1, 8), None);
     }
 
     #[test]
