@@ -85,6 +85,9 @@ pub struct RunArgs {
     /// Seconds between status lines in the log (fractions allowed).
     #[arg(long, default_value = "10", value_parser = parse_seconds)]
     pub status_every: Duration,
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464); off by default.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
     /// Protocol settings.
     #[command(flatten)]
     pub protocol: ProtocolArgs,

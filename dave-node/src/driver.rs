@@ -20,6 +20,26 @@ use crate::socket::{Received, Socket};
 /// Datagrams read per wake-up before timers get another look, so a flood cannot starve them.
 const RECV_BATCH: usize = 256;
 
+/// Names of the datagram kinds by op byte (PROTOCOL.md §4), for the per-op counters; the last
+/// counts anything else (empty datagrams, unknown ops). The same names as dave-sim's.
+pub const OPS: [&str; 8] = [
+    "ping",
+    "pong",
+    "put",
+    "get",
+    "get_ack",
+    "getmyaddrport",
+    "getmyaddrport_ack",
+    "other",
+];
+
+/// Index into [`OPS`] of a datagram.
+fn op_index(datagram: &[u8]) -> usize {
+    datagram
+        .first()
+        .map_or(OPS.len() - 1, |&op| usize::from(op).min(OPS.len() - 1))
+}
+
 /// Traffic counters of one driver.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Traffic {
@@ -27,6 +47,10 @@ pub struct Traffic {
     pub received: u64,
     /// Datagrams sent.
     pub sent: u64,
+    /// `received` by op, in [`OPS`] order.
+    pub received_by_op: [u64; OPS.len()],
+    /// `sent` by op, in [`OPS`] order.
+    pub sent_by_op: [u64; OPS.len()],
     /// Datagrams dropped because the socket's send buffer was full.
     pub send_dropped: u64,
     /// Datagrams the OS refused to send (unreachable, permission); logged at debug level.
@@ -103,13 +127,13 @@ impl Driver {
                 .min(max_wait),
             None => max_wait,
         };
-        if !self.socket.wait_readable(wait)? {
-            return Ok(());
-        }
-        for _ in 0..RECV_BATCH {
-            match self.socket.try_recv(&mut self.recv_buf[..])? {
+        for i in 0..RECV_BATCH {
+            // Only the first receive of a turn waits; the rest drain what is already there.
+            let wait = if i == 0 { wait } else { Duration::ZERO };
+            match self.socket.recv_within(&mut self.recv_buf[..], wait)? {
                 Received::Datagram(len, from) => {
                     self.traffic.received += 1;
+                    self.traffic.received_by_op[op_index(&self.recv_buf[..len])] += 1;
                     self.node
                         .handle_datagram(self.clock.now(), from, &self.recv_buf[..len]);
                     self.drain(on_event);
@@ -127,7 +151,10 @@ impl Driver {
                 .socket
                 .send_to(&self.send_buf[..transmit.len], transmit.to)
             {
-                Ok(true) => self.traffic.sent += 1,
+                Ok(true) => {
+                    self.traffic.sent += 1;
+                    self.traffic.sent_by_op[op_index(&self.send_buf[..transmit.len])] += 1;
+                }
                 Ok(false) => self.traffic.send_dropped += 1,
                 Err(e) => {
                     // One unreachable or forbidden destination is that datagram's problem, not

@@ -24,6 +24,14 @@ pub enum AppError {
         /// The OS error.
         source: io::Error,
     },
+    /// The `--metrics` address could not be bound.
+    #[error("cannot serve metrics on {addr}: {source}")]
+    BindMetrics {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: io::Error,
+    },
     /// The backup file could not be opened.
     #[error(transparent)]
     BackupOpen(LogError),
@@ -50,6 +58,7 @@ impl AppError {
         match self {
             AppError::Key(_)
             | AppError::Bind { .. }
+            | AppError::BindMetrics { .. }
             | AppError::BackupOpen(_)
             | AppError::BadArgument(_) => 2,
             AppError::NoAnswer(_) => 1,

@@ -7,7 +7,6 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
@@ -52,17 +51,15 @@ pub fn write(path: &Path, key: &SigningKey, force: bool) -> Result<(), KeyFileEr
     };
     let text = format!("{}\n", hex::encode(key.to_bytes()));
     if !force {
-        let mut file = match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Err(KeyFileError::Exists(path.to_path_buf()));
-            }
-            other => other.map_err(io_err)?,
-        };
+        let mut file =
+            match crate::platform::owner_only(OpenOptions::new().write(true).create_new(true))
+                .open(path)
+            {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(KeyFileError::Exists(path.to_path_buf()));
+                }
+                other => other.map_err(io_err)?,
+            };
         return file
             .write_all(text.as_bytes())
             .and_then(|()| file.sync_all())
@@ -72,10 +69,7 @@ pub fn write(path: &Path, key: &SigningKey, force: bool) -> Result<(), KeyFileEr
     temp_name.push(".tmp");
     let temp = PathBuf::from(temp_name);
     let _ = fs::remove_file(&temp);
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
+    let mut file = crate::platform::owner_only(OpenOptions::new().write(true).create_new(true))
         .open(&temp)
         .map_err(io_err)?;
     file.write_all(text.as_bytes())
@@ -100,13 +94,20 @@ pub fn read(path: &Path) -> Result<SigningKey, KeyFileError> {
 /// operator may have reasons, as with a key on a shared volume).
 pub fn readable_by_others(path: &Path) -> bool {
     fs::metadata(path)
-        .map(|m| m.permissions().mode() & 0o077 != 0)
+        .map(|m| crate::platform::readable_by_others(&m))
         .unwrap_or(false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Permission bits of `path` (Unix only: elsewhere files have no mode).
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
 
     #[test]
     fn a_written_key_reads_back_with_owner_only_permissions() {
@@ -115,8 +116,8 @@ mod tests {
         let key = generate().unwrap();
         write(&path, &key, false).unwrap();
         assert_eq!(read(&path).unwrap().to_bytes(), key.to_bytes());
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
         assert!(!readable_by_others(&path));
     }
 
@@ -134,8 +135,8 @@ mod tests {
         assert_eq!(read(&path).unwrap().to_bytes(), first.to_bytes());
         write(&path, &second, true).unwrap();
         assert_eq!(read(&path).unwrap().to_bytes(), second.to_bytes());
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! dave-node keygen [--out FILE] [--force]          # hex Ed25519 seed, mode 0600; prints the pubkey
 //! dave-node run --listen ADDR [--edge ADDR]... --key FILE [--backup FILE]
 //!               [--shard-capacity BYTES] [--sync-every-ms MS] [--status-every SECS]
-//!               [--min-work BITS] [--time-scale N]
+//!               [--min-work BITS] [--time-scale N] [--metrics ADDR]
 //! dave-node put --edge ADDR --key FILE KEY VALUE [--work BITS] [--timeout SECS] [--listen ADDR]
 //! dave-node get --edge ADDR PUBKEY KEY [--timeout SECS] [--listen ADDR]
 //! dave-node bench [--seconds S] [--records N] [--value-bytes B] [--in-flight N]
@@ -30,7 +30,9 @@
 //!   [`clock`]: Unix-epoch time that never goes backwards.
 //! - [`backup`]: the append-only backup log (persist/forget), recovery, compaction;
 //!   [`persist`]: keeps it in step with a running node.
-//! - [`keyfile`]: the node's Ed25519 key on disk; [`status`]: log lines for the operator.
+//! - [`keyfile`]: the node's Ed25519 key on disk; [`status`]: log lines for the operator;
+//!   [`metrics`]: the optional Prometheus endpoint.
+//! - [`platform`]: file modes, file identity and thread CPU time, per platform.
 
 pub mod backup;
 pub mod bench;
@@ -40,7 +42,9 @@ pub mod clock;
 pub mod driver;
 pub mod error;
 pub mod keyfile;
+pub mod metrics;
 pub mod persist;
+pub mod platform;
 pub mod run;
 pub mod socket;
 pub mod status;

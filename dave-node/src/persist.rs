@@ -130,6 +130,11 @@ impl Persister {
     pub fn live_records(&self) -> usize {
         self.backup.live_records()
     }
+
+    /// Size of the log file in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.backup.file_len()
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::driver::Driver;
 use crate::error::AppError;
 use crate::persist::Persister;
 use crate::socket::Socket;
-use crate::{keyfile, status};
+use crate::{keyfile, metrics, status};
 
 /// Longest a turn waits, so a signal is noticed promptly even while the node sleeps.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -57,6 +57,16 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         None => None,
     };
     let mut driver = Driver::new(node, socket, clock);
+    let metrics = match args.metrics {
+        Some(addr) => {
+            let shared = metrics::Shared::default();
+            let bound = metrics::serve(addr, Arc::clone(&shared))
+                .map_err(|source| AppError::BindMetrics { addr, source })?;
+            info!(%bound, "metrics at http://{bound}/metrics");
+            Some(shared)
+        }
+        None => None,
+    };
     info!(
         listen = %args.listen,
         pubkey = %hex::encode(driver.node().public_key()),
@@ -69,6 +79,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         persister.as_mut(),
         &shutdown,
         args.status_every,
+        metrics.as_ref(),
     );
     info!("shutting down");
     // Flush the backup even when the loop failed: what the store accepted must be durable.
@@ -87,8 +98,11 @@ fn serve(
     mut persister: Option<&mut Persister>,
     shutdown: &AtomicBool,
     status_every: Duration,
+    metrics: Option<&metrics::Shared>,
 ) -> Result<(), AppError> {
     let mut next_status = Instant::now() + status_every;
+    let mut next_publish = Instant::now();
+    let mut challenges = metrics::Challenges::default();
     while !shutdown.load(Ordering::Relaxed) {
         let now = Instant::now();
         let mut wait = SIGNAL_CHECK.min(next_status.saturating_duration_since(now));
@@ -97,6 +111,7 @@ fn serve(
         }
         let mut on_event = |event: dave_core::event::Event| {
             status::log_event(&event);
+            challenges.count(&event);
             if let Some(p) = persister.as_mut() {
                 p.on_event(&event, Instant::now());
             }
@@ -105,6 +120,19 @@ fn serve(
         let now = Instant::now();
         if let Some(p) = persister.as_mut() {
             p.maintain(driver.node(), now).map_err(AppError::Backup)?;
+        }
+        if let Some(shared) = metrics
+            && now >= next_publish
+        {
+            let backup = persister
+                .as_ref()
+                .map(|p| (p.file_len(), p.live_records() as u64));
+            let snapshot =
+                metrics::Snapshot::of(driver.node(), driver.traffic(), challenges, backup);
+            if let Ok(mut latest) = shared.lock() {
+                *latest = snapshot;
+            }
+            next_publish = now + metrics::PUBLISH_EVERY;
         }
         if now >= next_status {
             status::log_status(driver.node(), driver.traffic());

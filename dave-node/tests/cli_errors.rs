@@ -129,6 +129,7 @@ fn a_file_that_is_not_a_backup_is_refused_and_kept() {
 }
 
 #[test]
+#[cfg(unix)] // file modes
 fn keygen_writes_0600_and_refuses_to_overwrite() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,8 @@
 //! Real processes on real loopback sockets (issue 6): bootstrap, put/get across nodes, restart
 //! from a backup after SIGKILL, recovery from a truncated backup.
 
+#![cfg_attr(not(unix), allow(unused_imports))] // the backup tests end nodes with signals
+
 mod common;
 
 use std::fs;
@@ -59,6 +61,7 @@ fn eight_nodes_bootstrap_from_one_edge_and_share_records() {
 }
 
 #[test]
+#[cfg(unix)] // ends the node with SIGTERM
 fn a_node_killed_with_sigkill_restarts_from_its_backup() {
     let dir = tempfile::tempdir().unwrap();
     let (edge_key, _) = keygen(dir.path(), "edge.key");
@@ -118,6 +121,7 @@ fn a_node_killed_with_sigkill_restarts_from_its_backup() {
 }
 
 #[test]
+#[cfg(unix)] // ends the node with SIGINT
 fn a_truncated_backup_recovers_every_complete_record_and_reports_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let (node_key, _) = keygen(dir.path(), "node.key");

@@ -5,13 +5,13 @@
 //! Subcommands are variants of [`Command`] and each has its own function, so new ones
 //! (e.g. `sweep`) slot in without touching the others.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::engine::trace::{Trace, divergence_window};
+use crate::progress::{Progress, Unit};
 use crate::scenario::{self, Override, Scenario, ScenarioError};
 use crate::sim::{self, DefaultHost, RunOptions, RunOutput};
 use crate::{bench, report, results};
@@ -60,9 +60,14 @@ pub struct RunArgs {
     /// Override a scenario value: `--set network.loss.bernoulli=0.05` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// No progress bar and no summary on stdout except the result line.
+    /// No progress on stderr and no summary on stdout except the result line.
     #[arg(long)]
     pub quiet: bool,
+    /// Seconds of wall clock between progress lines when stderr is not a terminal (on a
+    /// terminal a progress bar shows instead).
+    #[arg(long, value_name = "SECONDS", default_value = crate::progress::DEFAULT_EVERY,
+          value_parser = crate::progress::parse_every)]
+    pub progress_every: std::time::Duration,
     /// Run twice and compare trace hashes; name the first diverging event if they differ.
     #[arg(long)]
     pub check_determinism: bool,
@@ -143,44 +148,38 @@ fn validate_command(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-/// Runs a scenario once with an optional progress bar and delivery tap (`--pcap`).
+/// Runs a scenario once, reporting progress to `progress` and deliveries to `tap` (`--pcap`).
 pub fn run_once(
     s: &Scenario,
     seed: Option<u64>,
     trace: Trace,
-    show_progress: bool,
+    progress: &Progress,
     tap: Option<crate::engine::DeliveryTap>,
 ) -> RunOutput {
-    let bar = show_progress.then(|| {
-        let bar = indicatif::ProgressBar::new(s.duration.0 / 1_000_000);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} s virtual  {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let started = std::time::Instant::now();
-    let mut progress = |t: crate::engine::SimTime, events: u64| {
-        if let Some(b) = &bar {
-            b.set_position(t.0 / 1_000_000);
-            let rate = events as f64 / started.elapsed().as_secs_f64().max(1e-9);
-            b.set_message(format!("{rate:.0} events/s"));
-        }
+    let mut on_sample = |t: crate::engine::SimTime, events: u64| {
+        progress.update(t.0 / 1_000_000, Some(events));
     };
     let mut output = sim::run::<DefaultHost>(
         s,
         RunOptions {
             seed,
             trace,
-            progress: Some(&mut progress),
+            progress: Some(&mut on_sample),
             tap,
         },
     );
     output.summary.theory = report::from_run::theory(&output);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
     output
+}
+
+/// The progress reporter of one run of `s` as `args` asks.
+fn run_progress(s: &Scenario, args: &RunArgs) -> Progress {
+    Progress::new(
+        args.quiet,
+        args.progress_every,
+        s.duration.0 / 1_000_000,
+        Unit::VirtualSeconds,
+    )
 }
 
 fn run_command(args: &RunArgs) -> ExitCode {
@@ -191,7 +190,7 @@ fn run_command(args: &RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = run_progress(&s, args);
     let pcap = match args
         .pcap
         .as_deref()
@@ -210,13 +209,16 @@ fn run_command(args: &RunArgs) -> ExitCode {
             record(std::time::Duration::from_micros(t.0), from, to, bytes)
         }) as crate::engine::DeliveryTap
     });
-    let output = run_once(&s, args.seed, Trace::default(), show_progress, tap);
+    let output = run_once(&s, args.seed, Trace::default(), &progress, tap);
+    progress.finish();
     if let Some(Err(e)) = pcap.map(report::pcap::SharedRecorder::finish) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
     if args.check_determinism {
-        let again = run_once(&s, args.seed, Trace::default(), show_progress, None);
+        let progress = run_progress(&s, args);
+        let again = run_once(&s, args.seed, Trace::default(), &progress, None);
+        progress.finish();
         if let Some(report) = compare_runs(&s, args.seed, &output, &again) {
             eprintln!("{report}");
             return ExitCode::from(1);

@@ -6,8 +6,8 @@
 //! (event queue, random streams, trace hash, the host interface), `network` (addresses,
 //! latency, loss, bandwidth, topology, partitions, clocks), `crypto_memo` (memoized signature
 //! checks), `metrics` (named measures), `results` (files written), `sweep` (parameter
-//! grids, shards, merges), `report` (charts, report.md, pcap: it only draws), `cli` and
-//! `bench` (the command line), `check` (regression testing for CI).
+//! grids, shards, merges), `report` (charts, report.md, pcap: it only draws), `cli`,
+//! `progress` and `bench` (the command line), `check` (regression testing for CI).
 
 pub mod adversary;
 pub mod bench;
@@ -17,6 +17,7 @@ pub mod crypto_memo;
 pub mod engine;
 pub mod metrics;
 pub mod network;
+pub mod progress;
 pub mod report;
 pub mod results;
 pub mod scenario;

@@ -1,5 +1,9 @@
 //! Writes a run's files (SIMULATOR.md §"The report"): `summary.json`, `timing.json`,
-//! `timeseries.csv`, `records.csv`, `lookups.csv`, `peers.csv`.
+//! `timeseries.csv`, `records.csv`, `replicas.csv`, `lookups.csv`, `peers.csv`.
+//!
+//! Every CSV is tidy (docs/simulator.md §"CSV files"): one header row of unique names, one value
+//! per cell, numbers or an empty cell for a missing number, so `pandas.read_csv(path)` with no
+//! options gives typed columns. `tests/csv_shape.rs` enforces it on a real run's files.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -52,6 +56,12 @@ pub fn write_all(output: &RunOutput, dir: &Path) -> Result<(), ResultsError> {
     write_json(&dir.join("timing.json"), &output.timing)?;
     write_csv(&dir.join("timeseries.csv"), &output.samples)?;
     write_csv(&dir.join("records.csv"), &output.records)?;
+    let replicas: Vec<_> = output
+        .records
+        .iter()
+        .flat_map(|r| r.replica_rows())
+        .collect();
+    write_csv(&dir.join("replicas.csv"), &replicas)?;
     write_csv(&dir.join("lookups.csv"), &output.lookups)?;
     write_csv(&dir.join("peers.csv"), &output.peers)?;
     Ok(())
@@ -68,17 +78,48 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ResultsError> 
     })
 }
 
-fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), ResultsError> {
+/// Writes `rows` with a header row; a file without rows still gets its header (taken from a
+/// default row), so that every CSV a run writes loads as a table with named columns.
+fn write_csv<T: Serialize + Default>(path: &Path, rows: &[T]) -> Result<(), ResultsError> {
     let csv_err = |source| ResultsError::Csv {
         path: path.to_path_buf(),
         source,
     };
+    let io_err = |source| ResultsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if rows.is_empty() {
+        let mut probe = csv::Writer::from_writer(Vec::new());
+        probe.serialize(T::default()).map_err(csv_err)?;
+        let text = probe
+            .into_inner()
+            .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+        let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
+        return fs::write(path, [header, b"\n"].concat()).map_err(io_err);
+    }
     let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
     for row in rows {
         w.serialize(row).map_err(csv_err)?;
     }
-    w.flush().map_err(|source| ResultsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    w.flush().map_err(io_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::collector::LookupRow;
+
+    #[test]
+    fn a_file_without_rows_keeps_its_header() {
+        let dir = std::env::temp_dir().join(format!("dave-sim-results-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lookups.csv");
+        write_csv::<LookupRow>(&path, &[]).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "time_s,node,kind,record,finished,success,latency_ms,hops,queries\n"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

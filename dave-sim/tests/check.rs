@@ -122,7 +122,7 @@ fn a_bound_failing_on_one_seed_of_five_names_the_seed_to_rerun() {
                     &plan[0].scenario,
                     Some(seed),
                     Trace::default(),
-                    false,
+                    &dave_sim::progress::Progress::off(),
                     None,
                 );
                 (seed, out.summary.metrics["events"])

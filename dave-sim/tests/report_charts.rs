@@ -113,7 +113,13 @@ fn synthetic_input() -> ReportInput {
         lookups: LookupData {
             rows,
             duration_s: 600.0,
-            hop_model: Some(HopModel { nodes: 200, k: 8 }),
+            hop_model: Some(HopModel {
+                nodes: 200,
+                k: 8,
+                alpha: 3,
+                referrals: 5,
+                replicas: 5,
+            }),
         },
         reliability: ReliabilityData {
             snapshots,
@@ -233,7 +239,9 @@ fn every_chart_renders_from_a_small_run() {
     let hops = &theory[0];
     assert_eq!(hops["quantity"], "mean lookup hops");
     let predicted = hops["predicted"].as_f64().unwrap();
-    assert!((predicted - 200f64.log2() / 4.0).abs() < 1e-12, "{theory}");
+    // (1 − 5/200) · (1 + (log2(200/5) − log2 18) / log2 16).
+    let model = (1.0 - 5.0 / 200.0) * (1.0 + (40f64.log2() - 18f64.log2()) / 4.0);
+    assert!((predicted - model).abs() < 1e-12, "{theory}");
 }
 
 #[test]

@@ -15,9 +15,9 @@
 //!   renamed into place), so a second node pointed at the same file is refused rather than
 //!   interleaving its entries.
 
+use crate::platform::owner_only;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -263,7 +263,7 @@ impl LogFile {
         };
         // Lock the new file before it takes the log's name, so there is no moment when the name
         // points at an unlocked log.
-        if let Err(source) = try_lock(&file) {
+        if let Err(source) = file.try_lock().map_err(io::Error::from) {
             let _ = fs::remove_file(&temp);
             return Err(self.io_error("lock compacted file", source));
         }
@@ -299,11 +299,7 @@ pub fn write_compacted<'a>(
             source,
         }
     };
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
+    let file = owner_only(OpenOptions::new().write(true).create(true).truncate(true))
         .open(path)
         .map_err(io_err("create"))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
@@ -328,12 +324,11 @@ pub fn write_compacted<'a>(
 
 /// Opens (creating if needed) and exclusively locks the log at `path`.
 ///
-/// The lock is `flock(2)`, advisory and released by the kernel when the process dies, so a
-/// crashed node never leaves a stale lock behind. Compaction replaces the file under the same
-/// name; an opener that locked the old inode just as it was replaced sees that the name now
-/// points elsewhere and tries again.
+/// The lock is std's `File::try_lock` (`flock(2)` on Linux and macOS, `LockFileEx` on Windows),
+/// released by the OS when the process dies, so a crashed node never leaves a stale lock behind.
+/// Compaction replaces the file under the same name; an opener that locked the old inode just as
+/// it was replaced sees that the name now points elsewhere and tries again.
 fn open_locked(path: &Path) -> Result<File, LogError> {
-    use std::os::unix::fs::MetadataExt;
     let io_err = |op: &'static str| {
         move |source| LogError::Io {
             path: path.to_path_buf(),
@@ -342,42 +337,26 @@ fn open_locked(path: &Path) -> Result<File, LogError> {
         }
     };
     loop {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
+        let file = owner_only(OpenOptions::new().read(true).append(true).create(true))
             .open(path)
             .map_err(io_err("open"))?;
-        match try_lock(&file) {
+        match file.try_lock() {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            Err(fs::TryLockError::WouldBlock) => {
                 return Err(LogError::Locked {
                     path: path.to_path_buf(),
                 });
             }
-            Err(e) => return Err(io_err("lock")(e)),
+            Err(fs::TryLockError::Error(e)) => return Err(io_err("lock")(e)),
         }
         let held = file.metadata().map_err(io_err("stat"))?;
         match fs::metadata(path) {
-            Ok(named) if named.dev() == held.dev() && named.ino() == held.ino() => return Ok(file),
+            Ok(named) if crate::platform::same_file(&named, &held) => return Ok(file),
             // Replaced (or removed) between our open and our lock: start over.
             Ok(_) => continue,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io_err("stat")(e)),
         }
-    }
-}
-
-/// Takes an exclusive `flock` on `file` without waiting.
-fn try_lock(file: &File) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock on a descriptor we own for the duration of the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
     }
 }
 
@@ -465,12 +444,7 @@ fn save_aside(path: &Path, file: &File, from: u64) -> io::Result<PathBuf> {
     let mut target = base.clone();
     let mut n = 0u32;
     let mut out = loop {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&target)
-        {
+        match owner_only(OpenOptions::new().write(true).create_new(true)).open(&target) {
             Ok(out) => break out,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 n += 1;
@@ -493,7 +467,16 @@ fn sync_parent_dir(path: &Path) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    File::open(dir)?.sync_all()
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    // Windows cannot open a directory as a File; NTFS journals the rename itself.
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

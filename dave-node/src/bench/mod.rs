@@ -3,7 +3,7 @@
 //!
 //! The served node runs the real driver (socket, clock, event loop) on its own thread, preloaded
 //! with records through `Node::restore`; the load generator ([`load`]) keeps a window of GETs in
-//! flight from another thread. The node's CPU time is the thread's own (`getrusage(RUSAGE_THREAD)`),
+//! flight from another thread. The node's CPU time is the thread's own ([`crate::platform::thread_cpu`]),
 //! so the load generator's work is not charged to it. Speed is reported, never asserted.
 //!
 //! Measured 2026-11-25 (release build, 1000 records of 100-byte values, loopback, on a shared
@@ -31,6 +31,7 @@ use crate::clock::Clock;
 use crate::driver::{Driver, Traffic};
 use crate::error::AppError;
 use crate::keyfile;
+use crate::platform::{ThreadCpu, thread_cpu};
 use crate::run::os_seed;
 use crate::socket::Socket;
 
@@ -116,11 +117,9 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
 
     let answered = load.found + load.not_found;
     let secs = load.elapsed.as_secs_f64();
-    let per_get = |t: Duration| t.as_secs_f64() * 1e6 / answered.max(1) as f64;
     println!(
         "restored {:?}; {} GETs answered in {:.2} s = {:.0} GET/s (found {}, not found {}, lost {}); \
-         node CPU {:.3} s = {:.2} µs per GET ({:.2} user + {:.2} system); \
-         node received {} sent {} dropped {}",
+         {}; node received {} sent {} dropped {}",
         report,
         answered,
         secs,
@@ -128,10 +127,7 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
         load.found,
         load.not_found,
         load.lost,
-        cpu.total().as_secs_f64(),
-        per_get(cpu.total()),
-        per_get(cpu.user),
-        per_get(cpu.system),
+        cpu_text(cpu, answered),
         traffic.received,
         traffic.sent,
         traffic.send_dropped,
@@ -140,47 +136,34 @@ pub fn run(args: &BenchArgs) -> Result<(), AppError> {
 }
 
 /// The server thread: runs the driver until `stop`, returns its CPU time and traffic.
-fn serve(mut driver: Driver, stop: &AtomicBool) -> std::io::Result<(Cpu, Traffic)> {
+fn serve(mut driver: Driver, stop: &AtomicBool) -> std::io::Result<(Option<ThreadCpu>, Traffic)> {
     let start = thread_cpu();
     while !stop.load(Ordering::Relaxed) {
         driver.turn(Duration::from_millis(20), &mut |_| {})?;
     }
-    Ok((thread_cpu().since(start), driver.traffic()))
+    let cpu = thread_cpu().zip(start).map(|(end, start)| end.since(start));
+    Ok((cpu, driver.traffic()))
 }
 
-/// CPU time consumed by the calling thread, split into user and system (kernel) time: on
-/// loopback most of a GET's cost is the kernel's (poll, recvfrom, sendto), and the split shows
-/// how much the protocol code itself costs.
-#[derive(Clone, Copy, Debug, Default)]
-struct Cpu {
-    user: Duration,
-    system: Duration,
-}
-
-impl Cpu {
-    fn total(self) -> Duration {
-        self.user + self.system
-    }
-
-    fn since(self, start: Cpu) -> Cpu {
-        Cpu {
-            user: self.user.saturating_sub(start.user),
-            system: self.system.saturating_sub(start.system),
-        }
-    }
-}
-
-/// The calling thread's CPU time so far.
-fn thread_cpu() -> Cpu {
-    // SAFETY: getrusage writes one rusage struct into the zeroed value we own.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
-        usage
+/// The node-CPU part of the result line. On loopback most of a GET's cost is the kernel's
+/// (recvfrom, sendto), and the user/system split, where the platform gives it, shows how much
+/// the protocol code itself costs.
+fn cpu_text(cpu: Option<ThreadCpu>, answered: u64) -> String {
+    let Some(cpu) = cpu else {
+        return "node CPU not measured on this platform".to_string();
     };
-    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    Cpu {
-        user: Duration::from_micros(micros(usage.ru_utime)),
-        system: Duration::from_micros(micros(usage.ru_stime)),
+    let per_get = |t: Duration| t.as_secs_f64() * 1e6 / answered.max(1) as f64;
+    let mut text = format!(
+        "node CPU {:.3} s = {:.2} µs per GET",
+        cpu.total.as_secs_f64(),
+        per_get(cpu.total)
+    );
+    if let Some((user, system)) = cpu.split {
+        text += &format!(
+            " ({:.2} user + {:.2} system)",
+            per_get(user),
+            per_get(system)
+        );
     }
+    text
 }

@@ -74,7 +74,7 @@ impl NodeProc {
         Self::spawn_with(addr, edges, key, backup, &FAST)
     }
 
-    /// As [`NodeProc::spawn`] with the given protocol flags instead of [`FAST`].
+    /// As [`NodeProc::spawn`] with the given `run` flags instead of [`FAST`].
     pub fn spawn_with(
         addr: SocketAddr,
         edges: &[SocketAddr],
@@ -163,16 +163,19 @@ impl NodeProc {
         let _ = self.child.wait();
     }
 
-    /// SIGTERM, then waits for the exit and returns its code.
+    /// SIGTERM, then waits for the exit and returns its code (Unix: signals).
+    #[cfg(unix)]
     pub fn terminate(&mut self) -> Option<i32> {
         self.signal(libc::SIGTERM)
     }
 
-    /// SIGINT (Ctrl-C), then waits for the exit and returns its code.
+    /// SIGINT (Ctrl-C), then waits for the exit and returns its code (Unix: signals).
+    #[cfg(unix)]
     pub fn interrupt(&mut self) -> Option<i32> {
         self.signal(libc::SIGINT)
     }
 
+    #[cfg(unix)]
     fn signal(&mut self, signal: i32) -> Option<i32> {
         // SAFETY: kill(2) on our own child's pid with a valid signal number.
         unsafe { libc::kill(self.child.id() as i32, signal) };

@@ -137,7 +137,13 @@ pub fn run_check(args: &CheckArgs, show_progress: bool) -> Result<CheckReport, C
         bar
     });
     let runs = runner::run_all(&plans, args.jobs, |scenario, seed| {
-        let output = crate::cli::run_once(scenario, Some(seed), Trace::default(), false, None);
+        let output = crate::cli::run_once(
+            scenario,
+            Some(seed),
+            Trace::default(),
+            &crate::progress::Progress::off(),
+            None,
+        );
         if let Some(bar) = &bar {
             bar.inc(1);
         }

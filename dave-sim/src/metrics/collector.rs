@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use super::stats::{mean, quantile};
 use crate::engine::SimTime;
+use crate::network::OPS;
 
 /// How long after a write its replicas are counted for `put_replicas_mean`.
 pub const PROPAGATION_WINDOW_US: u64 = 30_000_000;
@@ -30,7 +31,7 @@ pub const PROPAGATION_WINDOW_US: u64 = 30_000_000;
 pub const UNFINISHED_GRACE_US: u64 = 30_000_000;
 
 /// One GET or PUT lookup (a row of `lookups.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct LookupRow {
     /// Start, seconds of virtual time.
     pub time_s: f64,
@@ -44,7 +45,8 @@ pub struct LookupRow {
     pub finished: bool,
     /// GET: found the record. PUT: reached at least one replica.
     pub success: bool,
-    /// Latency in ms (NaN if unfinished).
+    /// Latency in ms (NaN, an empty cell, if unfinished).
+    #[serde(serialize_with = "nan_as_empty")]
     pub latency_ms: f64,
     /// Hops.
     pub hops: u32,
@@ -53,7 +55,7 @@ pub struct LookupRow {
 }
 
 /// One written record (a row of `records.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RecordRow {
     /// RecordId (hex).
     pub record: String,
@@ -61,9 +63,11 @@ pub struct RecordRow {
     pub writer: u32,
     /// Write time, s.
     pub written_s: f64,
-    /// Delay to the first store event, ms (NaN if none).
+    /// Delay to the first store event, ms (NaN, an empty cell, if none).
+    #[serde(serialize_with = "nan_as_empty")]
     pub first_replica_ms: f64,
-    /// Delay to the last of the first `replicas` store events, ms (NaN if none).
+    /// Delay to the last of the first `replicas` store events, ms (NaN, an empty cell, if none).
+    #[serde(serialize_with = "nan_as_empty")]
     pub last_replica_ms: f64,
     /// Distinct nodes that ever stored it.
     pub replicas_ever: u32,
@@ -73,12 +77,39 @@ pub struct RecordRow {
     pub replicas_end: u32,
     /// Holders at the end including nodes that are down but keep the record in their backup.
     pub replicas_end_with_down: u32,
-    /// Delays (ms) of the first `replicas` store events, `;`-separated: replicas over time.
-    pub replica_delays_ms: String,
+    /// Delays (ms) of the first `replicas` store events in order: replicas over time. Written
+    /// in long format to `replicas.csv`, one row per (record, replica), not as a packed cell.
+    #[serde(skip)]
+    pub replica_delays_ms: Vec<f64>,
+}
+
+/// One store event among a record's first `replicas` (a row of `replicas.csv`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReplicaRow {
+    /// RecordId (hex).
+    pub record: String,
+    /// 1 for the first node to store it, 2 for the second, ….
+    pub replica: u32,
+    /// Delay from the write to this store event, ms.
+    pub delay_ms: f64,
+}
+
+impl RecordRow {
+    /// The rows of `replicas.csv` for this record.
+    pub fn replica_rows(&self) -> impl Iterator<Item = ReplicaRow> + '_ {
+        self.replica_delays_ms
+            .iter()
+            .zip(1..)
+            .map(|(&delay_ms, replica)| ReplicaRow {
+                record: self.record.clone(),
+                replica,
+                delay_ms,
+            })
+    }
 }
 
 /// One sample (a row of `timeseries.csv`). Counters are cumulative since the start.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SampleRow {
     /// Sample time, s.
     pub time_s: f64,
@@ -102,17 +133,86 @@ pub struct SampleRow {
     pub records_held: u64,
     /// Mean active peers per live node.
     pub active_peers_mean: f64,
-    /// Median reliability score held by live nodes of their peers.
+    /// Median reliability score held by live nodes of their peers (NaN, an empty cell, when
+    /// none holds a score).
     pub reliability_median: f64,
-    /// Cumulative datagrams delivered per op, `;`-separated in `OPS` order.
-    pub datagrams_by_op: String,
-    /// Cumulative bytes (UDP payload) delivered per op, `;`-separated in `OPS` order, so
-    /// per-op byte rates are exact rather than datagram rates times a mean size.
-    pub bytes_by_op: String,
+    /// Cumulative datagrams delivered per op, in `OPS` order: the columns
+    /// [`DATAGRAM_COLUMNS`].
+    pub datagrams_by_op: [u64; OPS.len()],
+    /// Cumulative bytes (UDP payload) delivered per op, in `OPS` order: the columns
+    /// [`BYTE_COLUMNS`], so per-op byte rates are exact rather than datagram rates times a mean
+    /// size.
+    pub bytes_by_op: [u64; OPS.len()],
+}
+
+/// `timeseries.csv` columns of [`SampleRow::datagrams_by_op`], one per op of [`OPS`].
+pub const DATAGRAM_COLUMNS: [&str; OPS.len()] = [
+    "datagrams_delivered_ping",
+    "datagrams_delivered_pong",
+    "datagrams_delivered_put",
+    "datagrams_delivered_get",
+    "datagrams_delivered_get_ack",
+    "datagrams_delivered_getmyaddrport",
+    "datagrams_delivered_getmyaddrport_ack",
+    "datagrams_delivered_other",
+];
+
+/// `timeseries.csv` columns of [`SampleRow::bytes_by_op`], one per op of [`OPS`].
+pub const BYTE_COLUMNS: [&str; OPS.len()] = [
+    "bytes_delivered_ping",
+    "bytes_delivered_pong",
+    "bytes_delivered_put",
+    "bytes_delivered_get",
+    "bytes_delivered_get_ack",
+    "bytes_delivered_getmyaddrport",
+    "bytes_delivered_getmyaddrport_ack",
+    "bytes_delivered_other",
+];
+
+/// One column per op rather than packed cells (issue 13), so `pandas.read_csv` reads every
+/// counter as a number; serde's derive cannot spread an array over named columns.
+impl Serialize for SampleRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut row = serializer.serialize_struct("SampleRow", 12 + 2 * OPS.len())?;
+        row.serialize_field("time_s", &self.time_s)?;
+        row.serialize_field("class", self.class)?;
+        row.serialize_field("nodes_up", &self.nodes_up)?;
+        row.serialize_field("datagrams_delivered", &self.datagrams_delivered)?;
+        row.serialize_field("datagrams_dropped", &self.datagrams_dropped)?;
+        row.serialize_field("bytes_delivered", &self.bytes_delivered)?;
+        row.serialize_field("gets_finished", &self.gets_finished)?;
+        row.serialize_field("gets_found", &self.gets_found)?;
+        row.serialize_field("puts_finished", &self.puts_finished)?;
+        row.serialize_field("records_held", &self.records_held)?;
+        row.serialize_field("active_peers_mean", &finite(self.active_peers_mean))?;
+        row.serialize_field("reliability_median", &finite(self.reliability_median))?;
+        for (name, count) in DATAGRAM_COLUMNS.iter().zip(&self.datagrams_by_op) {
+            row.serialize_field(name, count)?;
+        }
+        for (name, bytes) in BYTE_COLUMNS.iter().zip(&self.bytes_by_op) {
+            row.serialize_field(name, bytes)?;
+        }
+        row.end()
+    }
+}
+
+/// `Some(v)` for a finite `v`, else `None` (an empty CSV cell).
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Writes a NaN or infinite value as an empty CSV cell, which every CSV reader takes for a
+/// missing number (pandas: NaN), instead of a spelling of NaN that some do not know.
+fn nan_as_empty<S: serde::Serializer>(v: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    match finite(*v) {
+        Some(v) => serializer.serialize_some(&v),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// A sampled node's table (a row of `peers.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PeerRow {
     /// Sample time, s.
     pub time_s: f64,
@@ -130,9 +230,11 @@ pub struct PeerRow {
     pub edges: u32,
     /// Records stored.
     pub records: u32,
-    /// Mean reliability of its peers.
+    /// Mean reliability of its peers (NaN, an empty cell, without peers).
+    #[serde(serialize_with = "nan_as_empty")]
     pub reliability_mean: f64,
-    /// Lowest reliability of its peers.
+    /// Lowest reliability of its peers (NaN, an empty cell, without peers).
+    #[serde(serialize_with = "nan_as_empty")]
     pub reliability_min: f64,
 }
 
@@ -235,7 +337,7 @@ impl Collector {
             replicas_after_window: None,
             replicas_end: 0,
             replicas_end_with_down: 0,
-            replica_delays_ms: String::new(),
+            replica_delays_ms: Vec::new(),
         });
         self.record_state.insert(
             record,
@@ -315,12 +417,7 @@ impl Collector {
             row.replicas_end_with_down = s.holders.len() as u32;
             row.first_replica_ms = s.delays_us.first().map_or(f64::NAN, |&d| d as f64 / 1e3);
             row.last_replica_ms = s.delays_us.last().map_or(f64::NAN, |&d| d as f64 / 1e3);
-            row.replica_delays_ms = s
-                .delays_us
-                .iter()
-                .map(|d| format!("{:.3}", *d as f64 / 1e3))
-                .collect::<Vec<_>>()
-                .join(";");
+            row.replica_delays_ms = s.delays_us.iter().map(|&d| d as f64 / 1e3).collect();
         }
     }
 
@@ -464,5 +561,13 @@ mod tests {
         // Fewer live nodes than REPLICAS: all of them are the closest, and none holds it.
         c.placement(&[(4, 3)]);
         assert_eq!(misplaced(&c), 1.0, "its holders are down");
+    }
+
+    #[test]
+    fn per_op_columns_name_every_op_in_order() {
+        for (i, op) in OPS.iter().enumerate() {
+            assert_eq!(DATAGRAM_COLUMNS[i], format!("datagrams_delivered_{op}"));
+            assert_eq!(BYTE_COLUMNS[i], format!("bytes_delivered_{op}"));
+        }
     }
 }

@@ -8,7 +8,7 @@
 //!   band is over those per-node means. This version of the simulator has no adversaries, so
 //!   every sampled peer counts as honest and the adversarial series is empty.
 //! - Traffic by op over time: datagrams and bytes per second come from the cumulative per-op
-//!   counters of consecutive samples (`timeseries.csv` `datagrams_by_op`, `bytes_by_op`), so both
+//!   counters of consecutive samples (`timeseries.csv` `datagrams_delivered_<op>`, `bytes_delivered_<op>`), so both
 //!   are exact over each sample interval.
 //! - Propagation: a record's curve is the share of its `REPLICAS` target holding it, from the
 //!   delays of its first `REPLICAS` store events; records written too close to the end for the
@@ -66,7 +66,15 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
                 })
                 .collect(),
             duration_s,
-            hop_model: Some(HopModel { nodes, k }),
+            hop_model: Some(HopModel {
+                nodes,
+                k,
+                alpha: config.alpha.map_or(defaults.alpha as u64, u64::from),
+                referrals: config
+                    .referrals
+                    .map_or(defaults.referrals as u64, u64::from),
+                replicas,
+            }),
         },
         reliability: ReliabilityData {
             snapshots: reliability(output),
@@ -113,8 +121,8 @@ fn propagation(output: &RunOutput, target: u64, duration_s: f64) -> PropagationD
         .map(|r| {
             let mut delays: Vec<f64> = r
                 .replica_delays_ms
-                .split(';')
-                .filter_map(|d| d.trim().parse::<f64>().ok())
+                .iter()
+                .copied()
                 .filter(|d| d.is_finite())
                 .collect();
             delays.sort_by(f64::total_cmp);
@@ -172,22 +180,9 @@ fn op_series(samples: &[SampleRow]) -> Vec<OpSeries> {
             points: Vec::new(),
         })
         .collect();
-    // The cells are written by the simulator itself; an unreadable value counts as 0.
-    let parse = |s: &str| -> Vec<u64> {
-        s.split(';')
-            .map(|v| v.trim().parse().unwrap_or(0))
-            .collect()
-    };
-    let delta = |now: &[u64], before: &[u64], i: usize| {
-        now.get(i)
-            .copied()
-            .unwrap_or(0)
-            .saturating_sub(before.get(i).copied().unwrap_or(0))
-    };
-    let mut previous: Option<(f64, Vec<u64>, Vec<u64>)> = None;
+    let mut previous: Option<(f64, &[u64], &[u64])> = None;
     for sample in samples.iter().filter(|s| s.class == "honest") {
-        let datagrams = parse(&sample.datagrams_by_op);
-        let bytes = parse(&sample.bytes_by_op);
+        let (datagrams, bytes) = (&sample.datagrams_by_op[..], &sample.bytes_by_op[..]);
         if let Some((t0, datagrams_before, bytes_before)) = &previous {
             let dt = sample.time_s - t0;
             let nodes = f64::from(sample.nodes_up.max(1));
@@ -195,10 +190,13 @@ fn op_series(samples: &[SampleRow]) -> Vec<OpSeries> {
                 for (i, series) in ops.iter_mut().enumerate() {
                     series.points.push(TrafficPoint {
                         t_s: sample.time_s,
-                        datagrams_per_node_s: delta(&datagrams, datagrams_before, i) as f64
+                        datagrams_per_node_s: datagrams[i].saturating_sub(datagrams_before[i])
+                            as f64
                             / dt
                             / nodes,
-                        bytes_per_node_s: delta(&bytes, bytes_before, i) as f64 / dt / nodes,
+                        bytes_per_node_s: bytes[i].saturating_sub(bytes_before[i]) as f64
+                            / dt
+                            / nodes,
                     });
                 }
             }
@@ -250,7 +248,7 @@ fn shell_quote(arg: &str) -> String {
 mod tests {
     use super::*;
 
-    fn sample(time_s: f64, datagrams_by_op: &str, bytes_by_op: &str) -> SampleRow {
+    fn sample(time_s: f64, datagrams_by_op: [u64; 8], bytes_by_op: [u64; 8]) -> SampleRow {
         SampleRow {
             time_s,
             class: "honest",
@@ -264,8 +262,8 @@ mod tests {
             records_held: 0,
             active_peers_mean: 0.0,
             reliability_median: 0.0,
-            datagrams_by_op: datagrams_by_op.into(),
-            bytes_by_op: bytes_by_op.into(),
+            datagrams_by_op,
+            bytes_by_op,
         }
     }
 
@@ -274,9 +272,13 @@ mod tests {
         // PING: 10 small datagrams in the first interval, 10 large in the second; a mean size
         // over the run would give both intervals the same bytes per second.
         let samples = [
-            sample(0.0, "0;0;0;0;0;0;0;0", "0;0;0;0;0;0;0;0"),
-            sample(5.0, "10;0;0;0;0;0;0;0", "400;0;0;0;0;0;0;0"),
-            sample(10.0, "20;4;0;0;0;0;0;0", "12400;600;0;0;0;0;0;0"),
+            sample(0.0, [0; 8], [0; 8]),
+            sample(5.0, [10, 0, 0, 0, 0, 0, 0, 0], [400, 0, 0, 0, 0, 0, 0, 0]),
+            sample(
+                10.0,
+                [20, 4, 0, 0, 0, 0, 0, 0],
+                [12400, 600, 0, 0, 0, 0, 0, 0],
+            ),
         ];
         let ops = op_series(&samples);
         let names: Vec<&str> = ops.iter().map(|s| s.op.as_str()).collect();

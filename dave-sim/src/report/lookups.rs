@@ -1,5 +1,6 @@
 //! Lookup charts: GET success rate over time, GET latency CDF and a histogram of lookup hops with
-//! the Kademlia reference `log2(N) / (1 + log2(K))` (docs/protocol.md §8 "Lookup"; issue 5).
+//! the lookup-hops model of [`theory::lookup_hops`] (docs/protocol.md §8 "Lookup"; docs/simulator.md
+//! §"Lookup hops model").
 
 use std::path::Path;
 
@@ -9,6 +10,9 @@ use super::ReportError;
 use super::chart::{self, ChartMeta};
 use super::stats::{quantile_sorted, sorted_finite};
 use super::theory;
+
+/// Height of the hops chart's y axis over the tallest bar's round-up, so the legend clears it.
+const HOPS_HEADROOM: f64 = 1.35;
 
 /// Most windows the success-over-time chart splits the run into.
 const MAX_WINDOWS: f64 = 40.0;
@@ -27,18 +31,20 @@ pub struct LookupRow {
 }
 
 /// Parameters of the lookup-hops reference ([`theory::lookup_hops`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HopModel {
-    /// Honest nodes in the network (N).
-    pub nodes: u64,
-    /// Bucket size (K).
-    pub k: u64,
-}
+pub type HopModel = theory::LookupShape;
 
 impl HopModel {
     /// Predicted mean hops.
     pub fn predicted(&self) -> Option<f64> {
-        theory::lookup_hops(self.nodes, self.k)
+        theory::lookup_hops(*self)
+    }
+
+    /// The model and its parameters, for legends and tables.
+    pub fn describe(&self) -> String {
+        format!(
+            "(1−R/N)(1+log2(N/(2R(K+1)))/log2(1+αr)), N={}, K={}, α={}, r={}, R={}",
+            self.nodes, self.k, self.alpha, self.referrals, self.replicas
+        )
     }
 }
 
@@ -253,7 +259,8 @@ pub(crate) fn render_hops(
             root,
             None,
             -0.5..x_max,
-            0.0..chart::upper(y_max) * 1.1,
+            // Headroom for the three-line legend above the tallest bar.
+            0.0..chart::upper(y_max) * HOPS_HEADROOM,
             "hops (rounds of queries until the lookup ended)",
             "share of GETs (fraction)",
             ((x_max + 1.5) as usize).min(20),
@@ -270,7 +277,7 @@ pub(crate) fn render_hops(
             }))?
             .label(format!("measured, {} GETs", data.rows.len()))
             .legend(chart::bar_glyph(bar));
-        let top = chart::upper(y_max) * 1.1;
+        let top = chart::upper(y_max) * HOPS_HEADROOM;
         let mean_style = chart::colour(1).stroke_width(3);
         chart
             .draw_series(LineSeries::new([(mean, 0.0), (mean, top)], mean_style))?
@@ -280,10 +287,7 @@ pub(crate) fn render_hops(
             chart::dashed(
                 &mut chart,
                 vec![(p, 0.0), (p, top)],
-                &format!(
-                    "log2(N)/(1+log2 K) = {p:.2}  (N={}, K={})",
-                    model.nodes, model.k
-                ),
+                &format!("model {p:.2} hops: {}", model.describe()),
             )?;
         }
         chart::legend(&mut chart, SeriesLabelPosition::UpperRight)
@@ -338,9 +342,8 @@ pub(crate) fn hops_sentence(data: &LookupData) -> String {
     };
     match data.hop_model.and_then(|m| m.predicted().map(|p| (m, p))) {
         Some((m, p)) => format!(
-            "Lookups took {mean:.2} hops on average against {p:.2} predicted by log2(N)/(1+log2 K) for N = {} and K = {} ({:+.0} %).",
-            m.nodes,
-            m.k,
+            "Lookups took {mean:.2} hops on average against {p:.2} predicted by {} ({:+.0} %).",
+            m.describe(),
             (mean / p - 1.0) * 100.0
         ),
         None => format!("Lookups took {mean:.2} hops on average."),
@@ -385,10 +388,17 @@ mod tests {
         let data = LookupData {
             rows: vec![row(0.0, true); 4],
             duration_s: 1.0,
-            hop_model: Some(HopModel { nodes: 1024, k: 8 }),
+            hop_model: Some(HopModel {
+                nodes: 2880,
+                k: 8,
+                alpha: 3,
+                referrals: 5,
+                replicas: 5,
+            }),
         };
         let s = hops_sentence(&data);
-        assert!(s.contains("2.00 hops on average against 2.50"), "{s}");
-        assert!(s.contains("-20 %"), "{s}");
+        // (1 − 5/2880) · 2.25 = 2.246.
+        assert!(s.contains("2.00 hops on average against 2.25"), "{s}");
+        assert!(s.contains("-11 %"), "{s}");
     }
 }

@@ -47,7 +47,7 @@ pub fn theory_rows(input: &ReportInput) -> Vec<TheoryRow> {
     {
         rows.push(TheoryRow::new(
             "mean lookup hops".into(),
-            format!("log2(N)/(1+log2 K), N={}, K={}", m.nodes, m.k),
+            m.describe(),
             p,
             lookups.mean_hops(),
         ));
@@ -215,18 +215,29 @@ mod tests {
                     2
                 ],
                 duration_s: 1.0,
-                hop_model: Some(HopModel { nodes: 256, k: 8 }),
+                // log2(1440/5) − log2 18 = 4 bits after hop 1, 4 bits a hop: 2 hops for a
+                // querier that holds no copy, (1 − 5/1440) · 2 = 1.993 on average.
+                hop_model: Some(HopModel {
+                    nodes: 1440,
+                    k: 8,
+                    alpha: 3,
+                    referrals: 5,
+                    replicas: 5,
+                }),
             },
             ..ReportInput::default()
         };
         let rows = theory_rows(&input);
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].predicted, 2.0);
+        let predicted = (1.0 - 5.0 / 1440.0) * 2.0;
+        assert!((rows[0].predicted - predicted).abs() < 1e-12);
         assert_eq!(rows[0].measured, Some(3.0));
-        assert_eq!(rows[0].ratio, Some(1.5));
+        assert!((rows[0].ratio.unwrap() - 3.0 / predicted).abs() < 1e-12);
         let md = render(&input, &[]);
         assert!(
-            md.contains("| mean lookup hops | log2(N)/(1+log2 K), N=256, K=8 | 2 | 3 | 1.50 |"),
+            md.contains(
+                "| mean lookup hops | (1−R/N)(1+log2(N/(2R(K+1)))/log2(1+αr)), N=1440, K=8, α=3, r=5, R=5 | 1.9931 | 3 | 1.51 |"
+            ),
             "{md}"
         );
         assert!(md.contains("The scenario sets no expectations."));

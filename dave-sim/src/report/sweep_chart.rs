@@ -46,6 +46,8 @@ pub struct SweepCharts {
 pub struct SweepChart {
     /// Metric name.
     pub metric: String,
+    /// `(lowest, highest)` value the metric can take; bands are clipped to it.
+    pub range: (f64, f64),
     /// One series per combination of the other parameters' values.
     pub series: Vec<SweepSeries>,
 }
@@ -81,10 +83,10 @@ pub fn render_charts(out: &Path, charts: &SweepCharts) -> Result<Vec<PathBuf>, R
                 }
                 None => (-0.5, charts.x_labels.len() as f64 - 0.5),
             };
-            // Rates and fractions live in [0, 1]; a t interval over few seeds can poke past the
-            // bounds, which would only confuse on a chart (aggregate.csv keeps the raw interval).
-            let bounded = metric.ends_with("_rate") || metric.contains("fraction");
-            let clamp = |v: f64| if bounded { v.clamp(0.0, 1.0) } else { v };
+            // A t interval over few seeds can poke past what the metric can take, which would
+            // only confuse on a chart (aggregate.csv keeps the raw interval).
+            let (floor, ceiling) = c.range;
+            let clamp = |v: f64| v.clamp(floor, ceiling);
             let all = || {
                 c.series
                     .iter()
@@ -119,7 +121,8 @@ pub fn render_charts(out: &Path, charts: &SweepCharts) -> Result<Vec<PathBuf>, R
                 root,
                 None,
                 x_lo..x_hi,
-                (y_lo - pad)..(y_hi + pad),
+                // An axis below the floor would show values the metric cannot take.
+                (y_lo - pad).max(floor)..(y_hi + pad),
                 x_desc,
                 &format!("{metric} (mean, 95 % CI over seeds)"),
                 x_labels,

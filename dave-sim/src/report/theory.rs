@@ -5,17 +5,54 @@
 //! show where the simulation agrees with the model and where Dave's mechanisms (padding, group
 //! limits, challenges, re-propagation) make it differ.
 
-/// Expected number of hops of an iterative Kademlia lookup in a network of `nodes` nodes with
-/// buckets of `k` peers: `log2(N) / (1 + log2(K))`.
+/// Parameters of Dave's iterative lookup that set how many hops it takes (PROTOCOL.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LookupShape {
+    /// Honest nodes in the network (N).
+    pub nodes: u64,
+    /// Bucket size (K).
+    pub k: u64,
+    /// Queries in flight (ALPHA).
+    pub alpha: u64,
+    /// Referrals per not-found answer (REFERRALS).
+    pub referrals: u64,
+    /// Nodes holding each record (REPLICAS): a GET ends at the first of them it asks.
+    pub replicas: u64,
+}
+
+/// Expected hops of a GET (derivation in docs/simulator.md §"Lookup hops model"):
 ///
-/// Each hop fixes about `1 + log2(K)` more leading bits of the target (one for the bucket plus
-/// `log2 K` from choosing the best of K peers in it), and `log2 N` bits separate a random node
-/// from the closest one. Returns `None` when the model does not apply (N < 2 or K < 1).
-pub fn lookup_hops(nodes: u64, k: u64) -> Option<f64> {
-    if nodes < 2 || k < 1 {
+/// `H = (1 − R/N) · (1 + max(0, log2(N / R) − log2(2 (K + 1))) / log2(1 + ALPHA · REFERRALS))`
+///
+/// - A querier that is itself one of the R holders answers from its own store: 0 hops, with
+///   probability R/N for a uniformly chosen record.
+/// - A GET ends when it asks one of the R holders, the R closest of N nodes: it must resolve
+///   `log2(N / R)` bits of the record's id, not the `log2 N` of a lookup for the single closest.
+/// - Hop 1 asks the querier's own closest peers. The bucket covering the record holds K peers
+///   spread over the half of the id space nearer it: the closest is about `N / (2 (K + 1))`
+///   away in rank, so hop 1 resolves `log2(2 (K + 1))` bits.
+/// - Every later hop picks from the `ALPHA · REFERRALS` referrals the ALPHA answers in flight
+///   return, each about uniform over the nodes closer than its referrer: the closest of them
+///   is `1 + ALPHA · REFERRALS` times closer, `log2(1 + ALPHA · REFERRALS)` bits a hop.
+///
+/// With ALPHA = REFERRALS = 1 a hop gains one bit; with K, ALPHA and REFERRALS large, one hop
+/// suffices. `None` when the model does not apply (N < 2 or any parameter 0).
+pub fn lookup_hops(shape: LookupShape) -> Option<f64> {
+    let LookupShape {
+        nodes,
+        k,
+        alpha,
+        referrals,
+        replicas,
+    } = shape;
+    if nodes < 2 || k == 0 || alpha == 0 || referrals == 0 || replicas == 0 {
         return None;
     }
-    Some((nodes as f64).log2() / (1.0 + (k as f64).log2()))
+    let holders = replicas.min(nodes) as f64 / nodes as f64;
+    let to_resolve = (1.0 / holders).log2();
+    let first_hop = (2.0 * (k as f64 + 1.0)).log2();
+    let per_hop = (1.0 + (alpha * referrals) as f64).log2();
+    Some((1.0 - holders) * (1.0 + (to_resolve - first_hop).max(0.0) / per_hop))
 }
 
 /// Probability that `challenges` independent storage challenges catch a liar that keeps a fraction
@@ -79,12 +116,50 @@ pub fn replica_distance_bits(nodes: u64, replicas: u64) -> Option<f64> {
 mod tests {
     use super::*;
 
+    fn shape(nodes: u64) -> LookupShape {
+        LookupShape {
+            nodes,
+            k: 8,
+            alpha: 3,
+            referrals: 5,
+            replicas: 5,
+        }
+    }
+
     #[test]
     fn lookup_hops_follows_formula() {
-        // N = 1024, K = 8: 10 / (1 + 3) = 2.5.
-        assert_eq!(lookup_hops(1024, 8), Some(2.5));
-        assert_eq!(lookup_hops(1, 8), None);
-        assert_eq!(lookup_hops(100, 0), None);
+        // N = 2880 = 5 · 2 · 9 · 32, K = 8, R = 5: log2(N/R) − log2(18) = 5 bits after hop 1;
+        // ALPHA · REFERRALS = 15: 4 bits a hop.
+        let remote = 1.0 - 5.0 / 2880.0;
+        assert_eq!(lookup_hops(shape(2880)), Some(remote * (1.0 + 5.0 / 4.0)));
+        // A network small enough for hop 1 to reach the holders takes one hop, or none when
+        // the querier holds the record (5 of 40 nodes do).
+        assert_eq!(lookup_hops(shape(40)), Some(35.0 / 40.0));
+        assert_eq!(lookup_hops(shape(1)), None);
+        assert_eq!(
+            lookup_hops(LookupShape {
+                alpha: 0,
+                ..shape(100)
+            }),
+            None
+        );
+    }
+
+    #[test]
+    fn more_parallelism_or_referrals_means_fewer_hops() {
+        let base = lookup_hops(shape(10_000)).unwrap();
+        let wider = lookup_hops(LookupShape {
+            alpha: 6,
+            ..shape(10_000)
+        })
+        .unwrap();
+        let more = lookup_hops(LookupShape {
+            referrals: 10,
+            ..shape(10_000)
+        })
+        .unwrap();
+        assert!(wider < base && more < base, "{base} {wider} {more}");
+        assert!(lookup_hops(shape(100_000)).unwrap() > base);
     }
 
     #[test]

@@ -73,8 +73,8 @@ pub fn sample<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
         records_held,
         active_peers_mean: active_mean,
         reliability_median: quantile(&mut reliability, 0.5),
-        datagrams_by_op: join_counts(&stats.delivered_by_op),
-        bytes_by_op: join_counts(&stats.bytes_by_op),
+        datagrams_by_op: stats.delivered_by_op,
+        bytes_by_op: stats.bytes_by_op,
     });
 }
 
@@ -91,15 +91,6 @@ fn lookup_counts(c: &Collector) -> (u64, u64, u64) {
         count("get", |_, success| success),
         count("put", |finished, _| finished),
     )
-}
-
-/// Per-op counters as one CSV cell, `;`-separated in `OPS` order.
-fn join_counts(counts: &[u64]) -> String {
-    counts
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(";")
 }
 
 #[cfg(test)]
@@ -142,12 +133,8 @@ mod tests {
             .collect();
         assert!(delivered.windows(2).all(|w| w[0] <= w[1]) && delivered[3] > 0);
         let last = &st.collector.samples[3];
-        let by_op: u64 = last
-            .datagrams_by_op
-            .split(';')
-            .map(|c| c.parse::<u64>().unwrap())
-            .sum();
-        assert_eq!(by_op, last.datagrams_delivered, "per-op cells add up");
+        let by_op: u64 = last.datagrams_by_op.iter().sum();
+        assert_eq!(by_op, last.datagrams_delivered, "per-op counters add up");
         let nodes: Vec<u32> = st.collector.peers[16..32].iter().map(|r| r.node).collect();
         assert_eq!(
             nodes,
@@ -167,6 +154,5 @@ mod tests {
         c.lookup_done(SimTime(1), 1, 2, false, 2, 3);
         c.lookup_done(SimTime(1), 1, 3, true, 2, 3);
         assert_eq!(lookup_counts(&c), (2, 1, 1));
-        assert_eq!(join_counts(&[3, 0, 7]), "3;0;7");
     }
 }

@@ -1,5 +1,9 @@
 //! What the sweep charts show, as plain data for `report::sweep_chart` to draw: one chart per
-//! metric, the first swept parameter on the x axis, one series per combination of the others.
+//! metric that varies, the first swept parameter on the x axis, one series per combination of
+//! the others. A metric with the same value at every grid point and seed gets no chart (a flat
+//! line says nothing aggregate.csv does not); each chart carries the range its metric can take
+//! ([`metric_range`]), to which the drawing clips the confidence bands while aggregate.csv keeps
+//! the raw Student-t interval.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +50,7 @@ pub fn of(manifest: &Manifest, rows: &[AggregateRow]) -> Option<SweepCharts> {
         });
     let charts = by_metric
         .into_iter()
+        .filter(|(_, rows)| varies(rows))
         .map(|(metric, rows)| {
             let mut series: BTreeMap<Vec<usize>, Vec<&AggregateRow>> = BTreeMap::new();
             for r in rows {
@@ -72,6 +77,7 @@ pub fn of(manifest: &Manifest, rows: &[AggregateRow]) -> Option<SweepCharts> {
                 .collect();
             SweepChart {
                 metric: metric.to_owned(),
+                range: metric_range(metric),
                 series,
             }
         })
@@ -84,6 +90,30 @@ pub fn of(manifest: &Manifest, rows: &[AggregateRow]) -> Option<SweepCharts> {
         x_numeric: numeric,
         charts,
     })
+}
+
+/// The values `metric` can take: `[0, 1]` for rates, fractions and reliability scores,
+/// `[0, ∞)` for everything else, since every metric a run reports is a count, a duration, a
+/// size or a mean of such. A t interval over few seeds can reach past these bounds (a latency
+/// band below 0 ms, a rate above 1), which on a chart would only mislead.
+pub fn metric_range(metric: &str) -> (f64, f64) {
+    let unit_interval =
+        metric.ends_with("_rate") || metric.contains("fraction") || metric.contains("reliability");
+    if unit_interval {
+        (0.0, 1.0)
+    } else {
+        (0.0, f64::INFINITY)
+    }
+}
+
+/// Whether a metric varies over the sweep: its mean differs between grid points, or its values
+/// differ between the seeds of a point.
+fn varies(rows: &[&AggregateRow]) -> bool {
+    let means = || rows.iter().map(|r| r.stats.mean);
+    let lo = means().fold(f64::INFINITY, f64::min);
+    let hi = means().fold(f64::NEG_INFINITY, f64::max);
+    let tolerance = 1e-9 * hi.abs().max(lo.abs()).max(1.0);
+    hi - lo > tolerance || rows.iter().any(|r| r.stats.std_dev > tolerance)
 }
 
 #[cfg(test)]
@@ -131,10 +161,43 @@ mod tests {
 
     #[test]
     fn decades_are_spaced_evenly_and_seeds_only_has_no_chart() {
-        let c = of(&manifest(&["x=10,100,1000"]), &[row(0, "m", 1.0)]).unwrap();
+        let c = of(
+            &manifest(&["x=10,100,1000"]),
+            &[row(0, "m", 1.0), row(1, "m", 2.0)],
+        )
+        .unwrap();
         assert_eq!(c.x_numeric, None);
         assert_eq!(c.x_desc, "x (values evenly spaced)");
         assert_eq!(c.charts[0].series[0].label, "mean of 3 seeds, 95 % CI");
         assert!(of(&manifest(&[]), &[row(0, "m", 1.0)]).is_none());
+    }
+
+    #[test]
+    fn metrics_that_do_not_vary_get_no_chart() {
+        let m = manifest(&["x=1,2"]);
+        let rows = vec![
+            row(0, "records_lost", 0.0),
+            row(1, "records_lost", 0.0),
+            row(0, "get_success_rate", 1.0),
+            row(1, "get_success_rate", 0.9),
+        ];
+        let c = of(&m, &rows).unwrap();
+        let names: Vec<&str> = c.charts.iter().map(|c| c.metric.as_str()).collect();
+        assert_eq!(names, ["get_success_rate"]);
+        assert_eq!(c.charts[0].range, (0.0, 1.0));
+        // Spread over seeds alone is variation too.
+        let noisy = AggregateRow {
+            point: 0,
+            metric: "m".into(),
+            stats: MeanCi::of(&[1.0, 3.0]).unwrap(),
+        };
+        assert!(varies(&[&noisy, &row(1, "m", 2.0)]));
+    }
+
+    #[test]
+    fn ranges_follow_what_a_metric_measures() {
+        assert_eq!(metric_range("get_success_rate"), (0.0, 1.0));
+        assert_eq!(metric_range("honest_reliability_median"), (0.0, 1.0));
+        assert_eq!(metric_range("get_latency_p99_ms"), (0.0, f64::INFINITY));
     }
 }

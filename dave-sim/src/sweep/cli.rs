@@ -9,12 +9,12 @@
 //! Exit codes follow `run`: 0 done, 2 bad input, I/O error or a failed run. Expectations are not
 //! judged in a sweep: it explores, and its grid may deliberately cross the bounds.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::Value;
 
+use crate::progress::{Progress, Unit};
 use crate::report::ReportError;
 use crate::scenario::{self, Override, Scenario};
 use crate::sim::{self, DefaultHost, RunOptions};
@@ -49,9 +49,14 @@ pub struct SweepArgs {
     /// Output folder (default `reports/<scenario name>-sweep`, with `-shard-I-of-N` for a shard).
     #[arg(long, required_unless_present = "file")]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Seconds of wall clock between progress lines when stderr is not a terminal (on a
+    /// terminal a progress bar shows instead).
+    #[arg(long, value_name = "SECONDS", default_value = crate::progress::DEFAULT_EVERY,
+          value_parser = crate::progress::parse_every)]
+    pub progress_every: std::time::Duration,
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
@@ -117,16 +122,8 @@ fn run(args: &SweepArgs) -> Result<(), String> {
         PathBuf::from("reports").join(name)
     });
     let runs = plan.shard_runs(shard).len() as u64;
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(runs);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs  {elapsed} elapsed, ~{eta} left",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let progress = Progress::new(args.quiet, args.progress_every, runs, Unit::Runs);
+    let done = std::sync::atomic::AtomicU64::new(0);
     let started = std::time::Instant::now();
     let runner = |run: SweepRun<'_>| -> Result<Metrics, String> {
         let scenario = scenarios
@@ -137,16 +134,13 @@ fn run(args: &SweepArgs) -> Result<(), String> {
             ..RunOptions::default()
         };
         let output = sim::run::<DefaultHost>(scenario, options);
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
+        let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress.update(done, None);
         Ok(output.summary.metrics)
     };
     let outcome =
         sweep::run_sweep(&doc, &plan, shard, args.jobs, &out, runner).map_err(|e| e.to_string())?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    progress.finish();
     if !args.quiet {
         let wall = started.elapsed().as_secs_f64();
         println!(

@@ -68,6 +68,16 @@ fn metric_names(results: &[RunResult]) -> Vec<String> {
     names.into_iter().cloned().collect()
 }
 
+/// A number as a CSV cell: empty when not finite (an interval of one seed, a rate of no
+/// events), which every CSV reader takes for a missing number.
+fn number_cell(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// Wraps a CSV error with its file.
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> ReportError + '_ {
     move |source| ReportError::Csv {
@@ -101,7 +111,7 @@ pub(super) fn write_runs(
         row.extend(
             names
                 .iter()
-                .map(|n| r.metrics.get(n).map_or(String::new(), |v| v.to_string())),
+                .map(|n| r.metrics.get(n).map_or(String::new(), |&v| number_cell(v))),
         );
         w.write_record(&row).map_err(csv_err(&path))?;
     }
@@ -169,7 +179,10 @@ pub(super) fn read_runs(dir: &Path, plan: &SweepPlan) -> Result<Vec<RunResult>, 
         }
         let mut metrics = Metrics::new();
         for (name, value) in header.iter().zip(record.iter()).skip(fixed) {
+            // An empty cell is a metric the run gave no finite value for; keeping it as NaN
+            // keeps its column, so a merge writes the same runs.csv as the unsharded sweep.
             if value.is_empty() {
+                metrics.insert(name.clone(), f64::NAN);
                 continue;
             }
             let v: f64 = value
@@ -242,10 +255,10 @@ pub(super) fn write_aggregate(
             .collect();
         row.push(r.metric.clone());
         row.push(r.stats.n.to_string());
-        row.push(r.stats.mean.to_string());
-        row.push(r.stats.std_dev.to_string());
-        row.push(r.stats.low().to_string());
-        row.push(r.stats.high().to_string());
+        row.push(number_cell(r.stats.mean));
+        row.push(number_cell(r.stats.std_dev));
+        row.push(number_cell(r.stats.low()));
+        row.push(number_cell(r.stats.high()));
         w.write_record(&row).map_err(csv_err(&path))?;
     }
     w.flush().map_err(|e| ReportError::io(&path, e))?;
