@@ -1,4 +1,4 @@
-//! Writes a run's files (SIMULATOR.md §"The report"): `summary.json`, `timing.json`,
+//! Writes a run's files (docs/simulator.md §"The report"): `summary.json`, `timing.json`,
 //! `timeseries.csv`, `records.csv`, `lookups.csv`, `peers.csv`.
 
 use std::fs;
