@@ -20,7 +20,7 @@ use crate::socket::{Received, Socket};
 /// Datagrams read per wake-up before timers get another look, so a flood cannot starve them.
 const RECV_BATCH: usize = 256;
 
-/// Names of the datagram kinds by op byte (PROTOCOL.md §4), for the per-op counters; the last
+/// Names of the datagram kinds by op byte (docs/protocol.md §4), for the per-op counters; the last
 /// counts anything else (empty datagrams, unknown ops). The same names as dave-sim's.
 pub const OPS: [&str; 8] = [
     "ping",

@@ -235,7 +235,7 @@ pub fn encode(s: &Snapshot) -> String {
         &mut out,
         "dave_node_datagrams_rejected_total",
         "counter",
-        "Datagrams the node rejected, by reason (PROTOCOL.md; malformed ones are dropped and counted).",
+        "Datagrams the node rejected, by reason (docs/protocol.md; malformed ones are dropped and counted).",
         &RejectKind::ALL
             .iter()
             .zip(s.rejections)

@@ -1,4 +1,4 @@
-//! The command line (SIMULATOR.md, first block): `run` (also the default: `dave-sim FILE`),
+//! The command line (docs/simulator.md, "Commands"): `run` (also the default: `dave-sim FILE`),
 //! `validate`, `schema`, `bench`. Exit codes: 0 all expectations hold, 1 one failed (or
 //! `--check-determinism` found a divergence), 2 bad input or an I/O error.
 //!

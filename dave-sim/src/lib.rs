@@ -1,4 +1,4 @@
-//! dave-sim: a deterministic discrete-event simulator of Dave networks (SIMULATOR.md).
+//! dave-sim: a deterministic discrete-event simulator of Dave networks (docs/simulator.md).
 //!
 //! Layout, in the order a datagram meets it: `scenario` (the JSON format), `sim` (the
 //! scenario runner: one driver per job, and the host adapters; `sim::dave_host` runs

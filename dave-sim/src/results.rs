@@ -1,4 +1,4 @@
-//! Writes a run's files (SIMULATOR.md §"The report"): `summary.json`, `timing.json`,
+//! Writes a run's files (docs/simulator.md §"The report"): `summary.json`, `timing.json`,
 //! `timeseries.csv`, `records.csv`, `replicas.csv`, `lookups.csv`, `peers.csv`.
 //!
 //! Every CSV is tidy (docs/simulator.md §"CSV files"): one header row of unique names, one value

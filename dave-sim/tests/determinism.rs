@@ -1,4 +1,4 @@
-//! Determinism (SIMULATOR.md §"Determinism"): same (scenario, seed) → same trace hash and a
+//! Determinism (docs/simulator.md §"Determinism"): same (scenario, seed) → same trace hash and a
 //! byte-identical summary.json; another seed → another hash. Uses a small network with every
 //! kind of randomness turned on (loss, jitter, duplication, bandwidth, clocks, churn,
 //! partitions, workload).

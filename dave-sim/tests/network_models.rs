@@ -1,4 +1,4 @@
-//! Every network model measured against its configuration (SIMULATOR.md §"The virtual
+//! Every network model measured against its configuration (docs/simulator.md §"The virtual
 //! network"): loss rates within statistical bounds, latency quantiles, bandwidth queueing,
 //! partitions, topologies, duplication, oversize drops and spoofed sources.
 

@@ -1,4 +1,4 @@
-//! Crash and restart (SIMULATOR.md §"Faults"): a node restarting from the backup log the
+//! Crash and restart (docs/simulator.md §"Faults"): a node restarting from the backup log the
 //! simulator kept from its Persist/Forget events still serves its records; one restarting
 //! empty does not.
 

@@ -1,4 +1,4 @@
-//! The discrete-event engine (SIMULATOR.md §"Determinism"): hosts, the virtual network and a
+//! The discrete-event engine (docs/simulator.md §"Determinism"): hosts, the virtual network and a
 //! queue of events ordered by (time, sequence). The loop jumps from event to event; there is
 //! no tick. Datagram buffers come from a pool, hosts write into them directly, and nothing is
 //! allocated per datagram once the pool and queue have grown.

@@ -1,4 +1,4 @@
-//! Random streams (SIMULATOR.md §"Determinism"): one root seed; every consumer gets its own
+//! Random streams (docs/simulator.md §"Determinism"): one root seed; every consumer gets its own
 //! ChaCha stream derived from (root seed, purpose, index) by BLAKE3, so adding a node or a
 //! consumer never shifts the numbers another consumer draws.
 

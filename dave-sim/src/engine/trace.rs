@@ -1,4 +1,4 @@
-//! The trace hash (SIMULATOR.md §"Determinism"): BLAKE3 over every delivered datagram
+//! The trace hash (docs/simulator.md §"Determinism"): BLAKE3 over every delivered datagram
 //! (time, from, to, bytes) and every event, in order.
 //!
 //! To find *where* two runs diverge without storing every event, the trace also keeps a cheap

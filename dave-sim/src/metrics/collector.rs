@@ -1,5 +1,5 @@
 //! Turns node observations and samples into the rows and named metrics of a run
-//! (SIMULATOR.md §"Metric names" and §"The report").
+//! (docs/simulator.md §"Metrics" and §"The report").
 //!
 //! Definitions where the spec leaves room:
 //! - `get_success_rate`: found ÷ (finished GETs + GETs still unfinished `UNFINISHED_GRACE`

@@ -1,4 +1,4 @@
-//! Metrics of a run (SIMULATOR.md §"Metric names").
+//! Metrics of a run (docs/simulator.md §"Metrics").
 
 pub mod collector;
 pub mod names;

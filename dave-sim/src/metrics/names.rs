@@ -1,4 +1,4 @@
-//! Names of the metrics a run measures (SIMULATOR.md §"Metric names"): the keys of
+//! Names of the metrics a run measures (docs/simulator.md §"Metrics"): the keys of
 //! `summary.json`'s `metrics`, and the only names an `expect` section may use.
 
 use std::borrow::Cow;

@@ -1,5 +1,5 @@
 //! The address plan: each node gets an IPv4 address and port, packed into the scenario's
-//! /24 and /16 groups (SIMULATOR.md: "by default every honest node sits in its own /24").
+//! /24 and /16 groups (docs/simulator.md §"Addresses": by default every node sits in its own /24).
 //!
 //! Addresses start at 11.0.0.0 — public, routable space — so that no prefix is special to a
 //! node's routability checks. Node `i` goes to /24 number `i mod n24`, and /24 number `g` to

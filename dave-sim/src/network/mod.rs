@@ -1,4 +1,4 @@
-//! The virtual network (SIMULATOR.md §"The virtual network").
+//! The virtual network (docs/simulator.md §"The virtual network").
 //!
 //! Nothing here is per pair of nodes: every pairwise property (latency, reachability) is
 //! derived from per-node attributes (site, partition side, uplink, loss state) and from the

@@ -1,4 +1,5 @@
-//! Topologies (SIMULATOR.md: "a petgraph graph ... from which pairwise latency is derived").
+//! Topologies (docs/simulator.md §"Topology": a small petgraph graph of sites from which
+//! pairwise latency is derived).
 //!
 //! Nodes are assigned to a few *sites*; the graph is over sites, and shortest-path latency
 //! between sites is precomputed once into a sites × sites table. Per-pair cost for nodes is

@@ -1,6 +1,6 @@
 //! Shared chart styling: canvas size, the embedded font, colours, axes, legend, the footer with
-//! scenario name and seed, and the "no data" note (SIMULATOR.md, "The report": "Each chart has a
-//! title, labelled axes with units, a legend, and the scenario name and seed").
+//! scenario name and seed, and the "no data" note (docs/simulator.md §"Charts": each chart has a
+//! title, labelled axes with units, a legend, and a footer with the scenario name and seed).
 //!
 //! Text is drawn with DejaVu Sans from the `dejavu` crate, registered with plotters' `ab_glyph`
 //! font table, so charts render identically on machines without any system font (CI has none).

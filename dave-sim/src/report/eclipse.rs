@@ -1,5 +1,5 @@
 //! Eclipse chart: the fraction of each victim's active peer table held by attackers over time
-//! (SIMULATOR.md "The report"; docs/protocol.md §5 anti-poisoning and test-before-evict).
+//! (docs/simulator.md "The report"; docs/protocol.md §5 anti-poisoning and test-before-evict).
 
 use std::path::Path;
 

@@ -11,7 +11,7 @@ pub use crate::sim::TheoryRow;
 /// One `expect` bound of the scenario and how the run fared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectationRow {
-    /// Metric name (SIMULATOR.md "Metric names").
+    /// Metric name (docs/simulator.md "Metrics").
     pub metric: String,
     /// The bound as the scenario wrote it, e.g. `>= 0.99`.
     pub bound: String,

@@ -1,5 +1,5 @@
 //! Reports: PNG charts with theory overlays, `report.md`, sweep charts and pcap output
-//! (SIMULATOR.md "The report" and "Sweeps and scale"; issue 5). The report only draws what a
+//! (docs/simulator.md "The report" and "Sweeps"; issue 5). The report only draws what a
 //! run or a sweep produced: running sweeps is `crate::sweep`'s job, which hands its charts over
 //! as plain [`sweep_chart::SweepCharts`].
 //!

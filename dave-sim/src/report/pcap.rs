@@ -1,5 +1,5 @@
 //! `--pcap FILE`: the virtual traffic as a pcap capture of UDP over IPv4, stamped with virtual
-//! time, for Wireshark and tshark (SIMULATOR.md "The report").
+//! time, for Wireshark and tshark (docs/simulator.md "The report").
 //!
 //! Link type RAW (101: each packet starts with the IP header) is used rather than Ethernet, since
 //! the virtual network has no link layer to invent. The UDP checksum is left at zero, which IPv4
@@ -66,7 +66,7 @@ impl PcapRecorder {
 
     /// Appends one datagram sent from `from` to `to` at virtual time `at` (since the run's start).
     ///
-    /// The simulated network is IPv4 only (SIMULATOR.md "Addresses"); an IPv6 address is an error
+    /// The simulated network is IPv4 only (docs/simulator.md "Addresses"); an IPv6 address is an error
     /// rather than a silently dropped packet.
     pub fn record(
         &mut self,

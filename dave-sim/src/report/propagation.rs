@@ -1,6 +1,6 @@
 //! Propagation chart: fraction of a record's target replicas that hold it against time since the
 //! write, median and 10–90 % band over records, with the push-gossip reference curve where the
-//! scenario's propagation is gossip-like (SIMULATOR.md "The report"; docs/protocol.md §8 PUT and
+//! scenario's propagation is gossip-like (docs/simulator.md "The report"; docs/protocol.md §8 PUT and
 //! re-propagation).
 
 use std::path::Path;

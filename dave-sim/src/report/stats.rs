@@ -1,7 +1,7 @@
 //! Small, deterministic statistics used by the charts, report.md and sweep aggregation.
 //!
 //! Everything here works on already-sorted or caller-sorted data and sums in slice order, so the
-//! same inputs give bit-identical outputs on every machine (SIMULATOR.md, "Determinism").
+//! same inputs give bit-identical outputs on every machine (docs/simulator.md, "Determinism").
 
 /// The `q`-quantile (0 ≤ q ≤ 1) of `sorted` by the nearest-rank method, or `None` for an empty
 /// slice: the same rule as summary.json's metrics ([`crate::metrics::stats::nearest_rank`]), so

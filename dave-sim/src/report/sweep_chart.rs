@@ -1,5 +1,5 @@
 //! Sweep charts (drawing only; `sweep::chart_data` decides what they show): for each metric, mean and 95 % confidence interval over seeds against the first
-//! swept parameter, one series per combination of the others (SIMULATOR.md "Sweeps and scale").
+//! swept parameter, one series per combination of the others (docs/simulator.md "Sweeps").
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,7 @@
 //! show where the simulation agrees with the model and where Dave's mechanisms (padding, group
 //! limits, challenges, re-propagation) make it differ.
 
-/// Parameters of Dave's iterative lookup that set how many hops it takes (PROTOCOL.md §8).
+/// Parameters of Dave's iterative lookup that set how many hops it takes (docs/protocol.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LookupShape {
     /// Honest nodes in the network (N).

@@ -1,5 +1,5 @@
 //! Traffic charts: datagrams and bytes per node per second by op over time, and dropped datagrams
-//! by reason (SIMULATOR.md "The report", "The virtual network").
+//! by reason (docs/simulator.md "The report", "The virtual network").
 
 use std::path::Path;
 

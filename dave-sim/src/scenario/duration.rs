@@ -1,6 +1,6 @@
 //! Durations in scenario files: `"90s"`, `"250ms"`, `"10m"`, `"1.5h"`, `"100us"`, `"0"`.
 //!
-//! SIMULATOR.md §"Scenario file" fixes the string form. Parsing is exact decimal arithmetic (no
+//! docs/simulator.md §"Scenario file" fixes the string form. Parsing is exact decimal arithmetic (no
 //! floating point), so `"0.1s"` is exactly 100 000 µs on every machine.
 
 use std::borrow::Cow;

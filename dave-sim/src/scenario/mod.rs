@@ -1,4 +1,4 @@
-//! Scenario files (SIMULATOR.md §"Scenario file"): types, loading with precise errors,
+//! Scenario files (docs/simulator.md §"Scenario file"): types, loading with precise errors,
 //! `--set` overrides, cross-field validation, and the JSON Schema.
 //!
 //! Errors name the file, the JSON path, the line and column, and the problem. Parsing runs on

@@ -1,4 +1,4 @@
-//! The scenario's `network` section (SIMULATOR.md §"The virtual network"): latency, loss,
+//! The scenario's `network` section (docs/simulator.md §"The virtual network"): latency, loss,
 //! bandwidth, topology and clocks. `sim::net_params` turns it into the network models'
 //! parameters.
 
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::duration::SimDuration;
 use super::values::{Positive, Probability};
 
-/// The virtual network (SIMULATOR.md §"The virtual network").
+/// The virtual network (docs/simulator.md §"The virtual network").
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {

@@ -1,4 +1,4 @@
-//! The scenario format (SIMULATOR.md §"Scenario file").
+//! The scenario format (docs/simulator.md §"Scenario file").
 //!
 //! Every struct rejects unknown fields, so a misspelt field is an error and never a silent
 //! default. Value ranges are checked while deserializing (see `values`), cross-field rules in
@@ -279,7 +279,7 @@ impl FaultSpec {
     }
 }
 
-/// Writers and readers (SIMULATOR.md `workload`).
+/// Writers and readers (docs/simulator.md §"Workload").
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {

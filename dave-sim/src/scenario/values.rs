@@ -1,8 +1,8 @@
 //! Small validated value types used by the scenario format.
 //!
 //! Each checks its range while it is deserialized, so serde_json reports a bad value with the
-//! JSON path, line and column where it occurs (SIMULATOR.md: "every error names the JSON path,
-//! the problem and the line/column").
+//! JSON path, line and column where it occurs (docs/simulator.md §"Scenario file": every error names the
+//! file, the JSON path, the line and column, and the problem).
 
 use std::borrow::Cow;
 use std::fmt;

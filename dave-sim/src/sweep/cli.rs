@@ -1,4 +1,4 @@
-//! `dave-sim sweep`: the command line of [`crate::sweep`] (SIMULATOR.md "Sweeps and scale").
+//! `dave-sim sweep`: the command line of [`crate::sweep`] (docs/simulator.md "Sweeps").
 //!
 //! ```text
 //! dave-sim sweep FILE --param path=v1,v2 [--param ...] --seeds N [--jobs J] [--shard i/n] [--out DIR]

@@ -1,6 +1,6 @@
 //! Parameter sweeps: a grid of scenario parameter values × seeds, run in parallel, sliced into
 //! shards for clusters, merged back, and aggregated into mean and 95 % confidence interval per
-//! metric against the swept parameter (SIMULATOR.md "Sweeps and scale"; issue 5).
+//! metric against the swept parameter (docs/simulator.md "Sweeps"; issue 5).
 //!
 //! # Determinism
 //! Runs are numbered `point × seeds + seed index`, with the grid enumerated in `--param` order
