@@ -94,7 +94,12 @@ impl Crypto for ModeledCrypto {
 }
 
 /// The provider every node of one run shares.
-pub enum SimCrypto {
+pub struct SimCrypto {
+    scheme: Scheme,
+    signed: AtomicU64,
+}
+
+enum Scheme {
     /// Real ed25519, memoized.
     Ed25519(MemoCrypto),
     /// Keyed-BLAKE3 model.
@@ -104,41 +109,51 @@ pub enum SimCrypto {
 impl SimCrypto {
     /// The provider a scenario asks for, for a run with root seed `seed`.
     pub fn new(mode: CryptoMode, seed: u64) -> SimCrypto {
-        match mode {
-            CryptoMode::Ed25519 => SimCrypto::Ed25519(MemoCrypto::default()),
-            CryptoMode::Modeled => SimCrypto::Modeled(ModeledCrypto::for_seed(seed)),
+        let scheme = match mode {
+            CryptoMode::Ed25519 => Scheme::Ed25519(MemoCrypto::default()),
+            CryptoMode::Modeled => Scheme::Modeled(ModeledCrypto::for_seed(seed)),
+        };
+        SimCrypto {
+            scheme,
+            signed: AtomicU64::new(0),
         }
+    }
+
+    /// Signatures made (metric `signatures_made`).
+    pub fn signed(&self) -> u64 {
+        self.signed.load(Ordering::Relaxed)
     }
 
     /// Verifications actually computed (metric `verifications_computed`).
     pub fn computed(&self) -> u64 {
-        match self {
-            SimCrypto::Ed25519(m) => m.computed(),
-            SimCrypto::Modeled(m) => m.verified(),
+        match &self.scheme {
+            Scheme::Ed25519(m) => m.computed(),
+            Scheme::Modeled(m) => m.verified(),
         }
     }
 
     /// Verifications answered from a cache (metric `verifications_cached`; the model has none).
     pub fn cached(&self) -> u64 {
-        match self {
-            SimCrypto::Ed25519(m) => m.cached(),
-            SimCrypto::Modeled(_) => 0,
+        match &self.scheme {
+            Scheme::Ed25519(m) => m.cached(),
+            Scheme::Modeled(_) => 0,
         }
     }
 }
 
 impl Crypto for SimCrypto {
     fn sign(&self, key: &SigningKey, digest: &[u8; 32]) -> [u8; 64] {
-        match self {
-            SimCrypto::Ed25519(c) => c.sign(key, digest),
-            SimCrypto::Modeled(c) => c.sign(key, digest),
+        self.signed.fetch_add(1, Ordering::Relaxed);
+        match &self.scheme {
+            Scheme::Ed25519(c) => c.sign(key, digest),
+            Scheme::Modeled(c) => c.sign(key, digest),
         }
     }
 
     fn verify(&self, pubkey: &[u8; 32], digest: &[u8; 32], sig: &[u8; 64]) -> bool {
-        match self {
-            SimCrypto::Ed25519(c) => c.verify(pubkey, digest, sig),
-            SimCrypto::Modeled(c) => c.verify(pubkey, digest, sig),
+        match &self.scheme {
+            Scheme::Ed25519(c) => c.verify(pubkey, digest, sig),
+            Scheme::Modeled(c) => c.verify(pubkey, digest, sig),
         }
     }
 }
@@ -215,6 +230,7 @@ mod tests {
         );
         assert_eq!(x.sign(&k, &digest), a);
         assert_eq!(y.sign(&k, &digest), DirectCrypto.sign(&k, &digest));
+        assert_eq!((x.signed(), y.signed()), (1, 1));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod adversary;
 pub mod bench;
+pub mod bench_scale;
 pub mod cli;
 pub mod crypto_memo;
 pub mod crypto_model;
