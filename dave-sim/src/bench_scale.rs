@@ -15,11 +15,11 @@ use std::time::Instant;
 use dave_core::crypto::{Crypto, DirectCrypto};
 use ed25519_dalek::SigningKey;
 
-use crate::cli::{DefaultHost, load_scenario};
+use crate::cli::load_scenario;
 use crate::crypto_memo::MemoCrypto;
 use crate::crypto_model::{CryptoMode, ModeledCrypto};
 use crate::scenario::Scenario;
-use crate::sim::{self, RunOptions, output::peak_rss_bytes};
+use crate::sim::{self, DefaultHost, RunOptions, output::peak_rss_bytes};
 
 /// The scale part of `bench`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
