@@ -165,9 +165,9 @@ pub fn scale_command(file: &std::path::Path, args: &ScaleArgs) -> Result<(), Str
         return Err("--sizes: give at least one population size".to_string());
     };
     println!(
-        "bench: {} ({:?} crypto, {} virtual), real dave-core nodes",
+        "bench: {} ({} crypto, {} virtual), real dave-core nodes",
         file.display(),
-        first.crypto,
+        format!("{:?}", first.crypto).to_lowercase(),
         first.duration
     );
     for s in &scenarios {
