@@ -7,7 +7,9 @@
 //! before it, divided by the node count; the peak is reset between sizes (Linux
 //! `/proc/self/clear_refs`), so each size is measured on its own. The crypto share is an
 //! estimate: the run's signature and verification counts times each operation's cost measured
-//! just before in this process, over the run's wall time. Measured here, never asserted in tests.
+//! just before in this process, over the run's wall time. CPU time (the thread's, from
+//! `/proc/thread-self/schedstat`) is printed beside wall time: on a loaded machine only it is
+//! comparable between runs. Measured here, never asserted in tests.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -42,6 +44,9 @@ pub struct ScaleResult {
     pub nodes: u32,
     /// Wall time, s.
     pub wall_s: f64,
+    /// CPU time of the simulating thread, s (0 if unknown). On a shared machine wall time
+    /// includes waiting for a core; CPU time is what one idle core would need.
+    pub cpu_s: f64,
     /// Engine events.
     pub events: u64,
     /// Datagrams delivered.
@@ -111,6 +116,14 @@ fn crypto_costs(mode: CryptoMode) -> CryptoCosts {
     }
 }
 
+/// CPU time this thread has run, s, from `/proc/thread-self/schedstat` (ns); 0 if unknown.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
 /// Current resident set (VmRSS), bytes; 0 if unknown.
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -131,8 +144,10 @@ pub fn run_size(s: &Scenario) -> ScaleResult {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let before = rss_bytes();
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let out = sim::run::<DefaultHost>(s, RunOptions::default());
     let wall_s = started.elapsed().as_secs_f64();
+    let cpu_s = cpu_seconds() - cpu_before;
     let peak = peak_rss_bytes();
     let m = |name: &str| out.summary.metrics.get(name).copied().unwrap_or(0.0);
     let crypto_s = m("signatures_made") * costs.sign
@@ -141,6 +156,7 @@ pub fn run_size(s: &Scenario) -> ScaleResult {
     ScaleResult {
         nodes,
         wall_s,
+        cpu_s,
         events: m("events") as u64,
         delivered: m("datagrams_delivered") as u64,
         bytes_per_node: peak.saturating_sub(before) as f64 / f64::from(nodes.max(1)),
@@ -173,13 +189,15 @@ pub fn scale_command(file: &std::path::Path, args: &ScaleArgs) -> Result<(), Str
     for s in &scenarios {
         let r = run_size(s);
         println!(
-            "{:>7} nodes: {:>9} datagrams, {:>10} events in {:>7.1} s wall = {:>9.0} datagrams/s, {:>9.0} events/s; peak {:>6.1} KiB/node; crypto {:>4.1} % of wall",
+            "{:>7} nodes: {:>9} datagrams, {:>10} events in {:>7.1} s wall ({:.1} s CPU) = {:>9.0} datagrams/s, {:>9.0} events/s ({:.0} datagrams per CPU s); peak {:>6.1} KiB/node; crypto {:>4.1} % of wall",
             r.nodes,
             r.delivered,
             r.events,
             r.wall_s,
+            r.cpu_s,
             r.delivered as f64 / r.wall_s.max(1e-9),
             r.events as f64 / r.wall_s.max(1e-9),
+            r.delivered as f64 / r.cpu_s.max(1e-9),
             r.bytes_per_node / 1024.0,
             100.0 * r.crypto_share
         );
