@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ed25519_dalek::SigningKey;
 
-use crate::crypto::{Crypto, sign_digest, work_hash};
+use crate::crypto::{Crypto, DirectCrypto, work_hash};
 use crate::hash::{DAT_CONTEXT, h, leading_zeros};
 use crate::id::RecordId;
 
@@ -154,11 +154,36 @@ impl Dat {
         threads: usize,
         salt_start: [u8; 16],
     ) -> Result<Dat, DatError> {
+        Dat::new_with(
+            &DirectCrypto,
+            signing_key,
+            key,
+            val,
+            time,
+            min_work,
+            threads,
+            salt_start,
+        )
+    }
+
+    /// [`Dat::new`] with the signature made by `crypto`: a simulator whose nodes verify with a
+    /// modeled provider must sign its writers' records with the same provider.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_with(
+        crypto: &dyn Crypto,
+        signing_key: &SigningKey,
+        key: &[u8],
+        val: &[u8],
+        time: u64,
+        min_work: u32,
+        threads: usize,
+        salt_start: [u8; 16],
+    ) -> Result<Dat, DatError> {
         check_sizes(key.len(), val.len())?;
         if min_work > MAX_MINABLE_WORK {
             return Err(DatError::WorkUnreachable(min_work));
         }
-        let sig = sign_digest(signing_key, &sign_digest_of(key, val, time));
+        let sig = crypto.sign(signing_key, &sign_digest_of(key, val, time));
         let salt = mine(
             &sig,
             min_work,
@@ -307,7 +332,6 @@ fn mine(sig: &[u8; 64], min_work: u32, threads: usize, start: u128) -> [u8; 16] 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::DirectCrypto;
 
     const RULES: VerifyRules = VerifyRules {
         min_work: 8,

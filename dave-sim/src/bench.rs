@@ -1,5 +1,6 @@
 //! `dave-sim bench`: engine throughput on echo hosts (no protocol work), so the cost of the
-//! engine and network models alone is visible. Measured here, never asserted in tests.
+//! engine and network models alone is visible; with `--scenario FILE`, the protocol at scale
+//! instead (see [`crate::bench_scale`]). Measured here, never asserted in tests.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -25,6 +26,9 @@ pub struct BenchArgs {
     /// Virtual seconds to simulate.
     #[arg(long, default_value_t = 60)]
     pub seconds: u64,
+    /// The scale benchmark with real nodes (`--scenario`, `--sizes`, `--set`).
+    #[command(flatten)]
+    pub scale: crate::bench_scale::ScaleArgs,
 }
 
 /// What a benchmark measured.
@@ -85,6 +89,15 @@ pub fn run_bench(args: &BenchArgs) -> BenchResult {
 
 /// The `bench` subcommand.
 pub fn bench_command(args: &BenchArgs) -> ExitCode {
+    if let Some(file) = &args.scale.scenario {
+        return match crate::bench_scale::scale_command(file, &args.scale) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let r = run_bench(args);
     println!(
         "bench: {} echo hosts, {} virtual s: {} events, {} datagrams in {:.2} s wall = {:.0} events/s, {:.0} datagrams/s",

@@ -7,6 +7,7 @@
 //! actions: workload, churn, faults, samples — the type `A`) back to its caller, which owns
 //! the scenario logic and may act on hosts through [`Engine::with_host`].
 
+pub mod fast_hash;
 pub mod host;
 pub mod pool;
 pub mod queue;
@@ -20,8 +21,9 @@ use std::net::SocketAddr;
 
 use crate::network::clock::Clock;
 use crate::network::{DropReason, MAX_DATAGRAM, Network, Route};
+use fast_hash::FastHashBuilder;
 use host::SimHost;
-use pool::BufferPool;
+use pool::{BufferPool, Head};
 use queue::EventQueue;
 pub use time::SimTime;
 use trace::{Trace, TraceKind, encode_addr};
@@ -55,11 +57,10 @@ impl NetStats {
 }
 
 enum Item<A> {
+    /// Source and length travel in the buffer's [`pool::Head`].
     Deliver {
         to: u32,
-        from: SocketAddr,
         buf: u32,
-        len: u16,
     },
     Timer {
         node: u32,
@@ -97,7 +98,7 @@ pub struct Engine<H: SimHost, A> {
     queue: EventQueue<Item<A>>,
     slots: Vec<Slot<H>>,
     /// Address → node index. Only looked up, never iterated, so its order cannot leak.
-    by_addr: HashMap<SocketAddr, u32>,
+    by_addr: HashMap<SocketAddr, u32, FastHashBuilder>,
     network: Network,
     pool: BufferPool,
     trace: Trace,
@@ -273,7 +274,7 @@ impl<H: SimHost, A> Engine<H, A> {
             self.now = t;
             self.processed += 1;
             match item {
-                Item::Deliver { to, from, buf, len } => self.deliver(to, from, buf, len),
+                Item::Deliver { to, buf } => self.deliver(to, buf),
                 Item::Timer { node, incarnation } => self.fire_timer(node, incarnation, t),
                 Item::Action(a) => return Some((SimTime(t), a)),
             }
@@ -282,13 +283,14 @@ impl<H: SimHost, A> Engine<H, A> {
         None
     }
 
-    fn deliver(&mut self, to: u32, from: SocketAddr, buf: u32, len: u16) {
+    fn deliver(&mut self, to: u32, buf: u32) {
         let slot = &mut self.slots[to as usize];
         let Some(host) = slot.host.as_mut() else {
             self.stats.dropped[DropReason::NodeDown.index()] += 1;
             self.pool.release(buf);
             return;
         };
+        let Head { from, len } = self.pool.head(buf);
         let bytes = &self.pool.get(buf)[..len as usize];
         let mut header = [0u8; 36];
         header[..18].copy_from_slice(&encode_addr(&from));
@@ -380,30 +382,19 @@ impl<H: SimHost, A> Engine<H, A> {
             };
             match (route, dest) {
                 (Route::Deliver { at, duplicate_at }, Some(d)) => {
-                    if let Some(dup_at) = duplicate_at {
-                        let copy = pool.take();
-                        let (src, dst) = (*pool.get(buf), pool.get_mut(copy));
-                        dst[..t.len].copy_from_slice(&src[..t.len]);
-                        stats.duplicated += 1;
-                        queue.push(
-                            dup_at,
-                            Item::Deliver {
-                                to: d,
-                                from: from_addr,
-                                buf: copy,
-                                len: t.len as u16,
-                            },
-                        );
-                    }
-                    queue.push(
-                        at,
-                        Item::Deliver {
-                            to: d,
+                    pool.set_head(
+                        buf,
+                        Head {
                             from: from_addr,
-                            buf,
                             len: t.len as u16,
                         },
                     );
+                    if let Some(dup_at) = duplicate_at {
+                        let copy = pool.duplicate(buf);
+                        stats.duplicated += 1;
+                        queue.push(dup_at, Item::Deliver { to: d, buf: copy });
+                    }
+                    queue.push(at, Item::Deliver { to: d, buf });
                 }
                 (Route::Drop(reason), _) => {
                     stats.dropped[reason.index()] += 1;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::duration::SimDuration;
 use super::network::NetworkSpec;
 use super::values::{Bound, NodeSet, Positive, Probability};
+pub use crate::crypto_model::CryptoMode;
 use crate::metrics::names::MetricName;
 
 /// One simulation: the network, the population, what happens to it, and what must hold at the end.
@@ -32,6 +33,11 @@ pub struct Scenario {
     /// How often time series and peer tables are sampled.
     #[serde(default = "default_sample_every")]
     pub sample_every: SimDuration,
+    /// Signature scheme of every node: `"modeled"` (default: unforgeable keyed-BLAKE3 stand-ins,
+    /// same protocol behaviour, a thousand times cheaper) or `"ed25519"` (real signatures, to
+    /// measure their cost). See `crypto_model` for why modeled is the default.
+    #[serde(default)]
+    pub crypto: CryptoMode,
     /// The virtual network: latency, loss, bandwidth, topology, clocks.
     #[serde(default)]
     pub network: NetworkSpec,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use dave_core::crypto::Crypto;
 use dave_core::dat::Dat;
 use dave_core::event::{Event, LookupKind};
 use dave_core::node::Node;
@@ -20,6 +21,8 @@ use crate::engine::host::{HostTransmit, SimHost};
 /// A Dave node as a simulator host.
 pub struct DaveHost {
     node: Node,
+    /// The run's provider, which also signs the records this node's writer creates.
+    crypto: Arc<dyn Crypto>,
 }
 
 /// The backup log of one node: what its Persist and Forget events say it stores.
@@ -63,23 +66,25 @@ impl ScenarioHost for DaveHost {
 
     fn create(ctx: &HostContext<'_>, backup: Option<&BackupLog>) -> Self {
         let key = SigningKey::from_bytes(&ctx.key_seed);
+        let crypto: Arc<dyn Crypto> = ctx.crypto.clone();
         let mut node = Node::new(
             ctx.config.to_config(),
             key,
             ctx.edges.to_vec(),
             ctx.rng_seed,
-            ctx.crypto.clone() as Arc<dyn dave_core::crypto::Crypto>,
+            crypto.clone(),
             time(ctx.now),
         );
         if let Some(log) = backup {
             node.restore(time(ctx.now), log.values().cloned());
         }
-        DaveHost { node }
+        DaveHost { node, crypto }
     }
 
     fn write(&mut self, now: SimTime, r: &WriteRequest<'_>) -> Option<WriteTicket> {
         let key = SigningKey::from_bytes(&r.signing_seed);
-        let dat = Dat::new(
+        let dat = Dat::new_with(
+            self.crypto.as_ref(),
             &key,
             r.key,
             r.value,

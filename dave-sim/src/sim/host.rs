@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::crypto_memo::MemoCrypto;
+use crate::crypto_model::SimCrypto;
 use crate::engine::SimTime;
 use crate::engine::host::{EchoHost, SimHost};
 use crate::scenario::ConfigOverrides;
@@ -26,7 +26,7 @@ pub struct HostContext<'a> {
     /// Protocol constants from the scenario.
     pub config: &'a ConfigOverrides,
     /// The shared crypto provider.
-    pub crypto: Arc<MemoCrypto>,
+    pub crypto: Arc<SimCrypto>,
     /// Local time at start.
     pub now: SimTime,
 }

@@ -50,7 +50,7 @@ use std::time::Instant;
 
 use rand_chacha::ChaCha12Rng;
 
-use crate::crypto_memo::MemoCrypto;
+use crate::crypto_model::SimCrypto;
 use crate::engine::rng;
 use crate::engine::trace::Trace;
 use crate::engine::{DeliveryTap, Emitted, Engine, SimTime};
@@ -107,7 +107,7 @@ pub struct Stage<'s, H: ScenarioHost> {
     /// The engine (hosts, network, queue, trace).
     pub engine: Engine<H, Action>,
     /// The crypto provider every host shares.
-    pub crypto: Arc<MemoCrypto>,
+    pub crypto: Arc<SimCrypto>,
     /// Metrics gathered from events and samples.
     pub collector: Collector,
     /// End of the run, µs of virtual time.
@@ -127,7 +127,7 @@ impl<'s, H: ScenarioHost> Stage<'s, H> {
             scenario,
             seed,
             engine: Engine::new(network, roster.addrs, roster.clocks, trace),
-            crypto: Arc::new(MemoCrypto::default()),
+            crypto: Arc::new(SimCrypto::new(scenario.crypto, seed)),
             collector: Collector::new(replicas as usize),
             end: scenario.duration.0,
         }

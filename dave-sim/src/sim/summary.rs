@@ -49,6 +49,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
     collector.metrics(SimTime(end), &mut metrics);
     metrics.insert("events".into(), engine.events_processed() as f64);
     net_metrics(&stats, &mut metrics);
+    metrics.insert("signatures_made".into(), crypto.signed() as f64);
     metrics.insert("verifications_computed".into(), crypto.computed() as f64);
     metrics.insert("verifications_cached".into(), crypto.cached() as f64);
     metrics.insert("churn_leaves".into(), tally.churn_leaves as f64);
