@@ -64,3 +64,6 @@ pub trait Attacker: SimHost<Event = AdversaryEvent> {
     /// What it has done so far.
     fn counters(&self) -> &AttackCounters;
 }
+
+pub mod liar;
+mod shell;
