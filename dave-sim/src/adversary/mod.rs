@@ -67,3 +67,4 @@ pub trait Attacker: SimHost<Event = AdversaryEvent> {
 
 pub mod liar;
 mod shell;
+pub mod sybil;
