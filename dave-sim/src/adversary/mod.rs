@@ -67,4 +67,5 @@ pub trait Attacker: SimHost<Event = AdversaryEvent> {
 
 pub mod liar;
 mod shell;
+pub mod spammer;
 pub mod sybil;
