@@ -66,6 +66,7 @@ pub trait Attacker: SimHost<Event = AdversaryEvent> {
 }
 
 pub mod liar;
+pub mod reflector;
 mod shell;
 pub mod spammer;
 pub mod sybil;
