@@ -51,7 +51,7 @@ pub fn run_bench(args: &BenchArgs) -> BenchResult {
         ..NetworkSpec::default()
     };
     let addrs = addr::plan(n, n, n);
-    let network = Network::new(&spec, n as usize, 1);
+    let network = Network::new(crate::sim::net_params::network_params(&spec), n as usize, 1);
     let mut engine: Engine<EchoHost, ()> =
         Engine::new(network, addrs.clone(), Vec::new(), Trace::default());
     let interval = args.interval_ms.max(1) * 1000;

@@ -13,11 +13,8 @@ use clap::{Parser, Subcommand};
 
 use crate::engine::trace::{Trace, divergence_window};
 use crate::scenario::{self, Override, Scenario, ScenarioError};
-use crate::sim::{self, RunOptions, RunOutput};
+use crate::sim::{self, DefaultHost, RunOptions, RunOutput};
 use crate::{bench, report, results};
-
-/// The host type scenarios run with.
-pub type DefaultHost = crate::sim::dave_host::DaveHost;
 
 /// dave-sim: deterministic simulator of Dave networks.
 #[derive(Debug, Parser)]
@@ -44,7 +41,7 @@ pub enum Command {
     /// Measure engine throughput on echo hosts.
     Bench(bench::BenchArgs),
     /// Run a grid of parameter values × seeds, or merge the shards of one.
-    Sweep(crate::report::sweep_cli::SweepArgs),
+    Sweep(crate::sweep::cli::SweepArgs),
 }
 
 /// Arguments of `run`.
@@ -97,7 +94,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Bench(args) => bench::bench_command(&args),
-        Command::Sweep(args) => crate::report::sweep_cli::sweep_command(&args),
+        Command::Sweep(args) => crate::sweep::cli::sweep_command(&args),
     }
 }
 
@@ -165,7 +162,7 @@ pub fn run_once(
             b.set_message(format!("{rate:.0} events/s"));
         }
     };
-    let output = sim::run::<DefaultHost>(
+    let mut output = sim::run::<DefaultHost>(
         s,
         RunOptions {
             seed,
@@ -174,6 +171,7 @@ pub fn run_once(
             tap,
         },
     );
+    output.summary.theory = report::from_run::theory(&output);
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -4,8 +4,8 @@
 //! scenario runner and the host adapters, `sim::dave_host` runs `dave_core::Node`), `engine`
 //! (event queue, random streams, trace hash, the host interface), `network` (addresses,
 //! latency, loss, bandwidth, topology, partitions, clocks), `crypto_memo` (memoized signature
-//! checks), `metrics` (named measures), `results` (files written), `report` (charts,
-//! report.md, sweeps, pcap), `cli` and `bench` (the command line).
+//! checks), `metrics` (named measures), `results` (files written), `sweep` (parameter
+//! grids, shards, merges), `report` (charts, report.md, pcap), `cli` and `bench` (the command line).
 
 pub mod adversary;
 pub mod bench;
@@ -18,3 +18,4 @@ pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;

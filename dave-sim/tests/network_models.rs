@@ -9,9 +9,13 @@ use dave_sim::engine::trace::Trace;
 use dave_sim::engine::{Emitted, Engine, SimTime};
 use dave_sim::metrics::stats::quantile;
 use dave_sim::network::clock::Clock;
-use dave_sim::network::loss::LossModel;
 use dave_sim::network::{DropReason, Network, Route, addr};
 use dave_sim::scenario::NetworkSpec;
+use dave_sim::sim::net_params::{loss_model, network_params};
+
+fn network(spec: &NetworkSpec, nodes: usize, seed: u64) -> Network {
+    Network::new(network_params(spec), nodes, seed)
+}
 
 fn spec(json: &str) -> NetworkSpec {
     serde_json::from_str(json).expect("test network spec parses")
@@ -44,7 +48,7 @@ fn assert_rate(measured: f64, p: f64, n: u64, what: &str) {
 
 #[test]
 fn bernoulli_loss_rate_matches_configuration() {
-    let mut net = Network::new(&spec(r#"{"loss": {"bernoulli": 0.1}}"#), 2, 7);
+    let mut net = network(&spec(r#"{"loss": {"bernoulli": 0.1}}"#), 2, 7);
     let n = 50_000;
     let (_, drops, _) = route_many(&mut net, n);
     assert!(drops.iter().all(|d| *d == DropReason::Loss));
@@ -56,9 +60,9 @@ fn gilbert_elliott_mean_loss_and_burstiness() {
     let s = spec(
         r#"{"loss": {"gilbert_elliott": {"p_good_to_bad": 0.02, "p_bad_to_good": 0.2, "loss_good": 0.01, "loss_bad": 0.5}}}"#,
     );
-    let expected = LossModel::from_spec(&s.loss).mean_loss();
+    let expected = loss_model(&s.loss).mean_loss();
     assert!((expected - (0.2 * 0.01 + 0.02 * 0.5) / 0.22).abs() < 1e-12);
-    let mut net = Network::new(&s, 2, 3);
+    let mut net = network(&s, 2, 3);
     let n = 200_000u64;
     let mut lost = Vec::with_capacity(n as usize);
     for i in 0..n {
@@ -115,7 +119,7 @@ fn latency_models_have_the_configured_quantiles() {
         ),
     ];
     for (latency, p50, p90, tol) in cases {
-        let mut net = Network::new(&spec(&format!(r#"{{"latency": {latency}}}"#)), 2, 11);
+        let mut net = network(&spec(&format!(r#"{{"latency": {latency}}}"#)), 2, 11);
         let (mut d, drops, _) = route_many(&mut net, n);
         assert!(drops.is_empty());
         let (m50, m90) = (quantile(&mut d, 0.5), quantile(&mut d, 0.9));
@@ -132,7 +136,7 @@ fn latency_models_have_the_configured_quantiles() {
 
 #[test]
 fn jitter_reorders_datagrams() {
-    let mut net = Network::new(
+    let mut net = network(
         &spec(r#"{"latency": {"constant": "10ms"}, "jitter": "20ms"}"#),
         2,
         5,
@@ -156,7 +160,7 @@ fn jitter_reorders_datagrams() {
 
 #[test]
 fn duplication_rate_matches_configuration() {
-    let mut net = Network::new(&spec(r#"{"duplication": 0.2}"#), 2, 9);
+    let mut net = network(&spec(r#"{"duplication": 0.2}"#), 2, 9);
     let n = 20_000;
     let (_, _, dups) = route_many(&mut net, n);
     assert_rate(dups as f64 / n as f64, 0.2, n, "duplication");
@@ -165,7 +169,7 @@ fn duplication_rate_matches_configuration() {
 #[test]
 fn uplink_bandwidth_queues_then_tail_drops() {
     // 800 kbit/s: a 1000-byte datagram takes 10 ms; the queue holds 5000 bytes.
-    let mut net = Network::new(
+    let mut net = network(
         &spec(
             r#"{"latency": {"constant": "0ms"}, "bandwidth": {"uplink_kbps": 800, "queue_bytes": 5000}}"#,
         ),
@@ -202,7 +206,7 @@ fn uplink_bandwidth_queues_then_tail_drops() {
 
 #[test]
 fn partitions_block_traffic_until_healed() {
-    let mut net = Network::new(&NetworkSpec::default(), 4, 1);
+    let mut net = network(&NetworkSpec::default(), 4, 1);
     net.partitions.split(&[vec![0, 1]]);
     assert!(matches!(net.route(0, 0, 1, 10), Route::Deliver { .. }));
     assert_eq!(net.route(0, 0, 2, 10), Route::Drop(DropReason::Partition));
@@ -217,7 +221,7 @@ fn region_topology_adds_the_matrix_latency() {
     let s = spec(
         r#"{"latency": {"constant": "1ms"}, "topology": {"regions": {"weights": [1, 1], "latency": [["2ms", "50ms"], ["60ms", "2ms"]]}}}"#,
     );
-    let mut net = Network::new(&s, 40, 2);
+    let mut net = network(&s, 40, 2);
     for a in 0..40 {
         for b in 0..40 {
             let expected = 1_000
@@ -242,7 +246,7 @@ fn edge_list_topology_uses_shortest_paths_and_isolates_unlinked_sites() {
     let s = spec(
         r#"{"latency": {"constant": "0ms"}, "topology": {"edge_list": {"sites": 4, "edges": [[0, 1, "10ms"], [1, 2, "10ms"], [0, 2, "50ms"]]}}}"#,
     );
-    let mut net = Network::new(&s, 64, 4);
+    let mut net = network(&s, 64, 4);
     let mut seen_unreachable = false;
     for a in 0..64 {
         for b in 0..64 {
@@ -281,7 +285,7 @@ fn random_geometric_topology_latency_grows_with_distance_and_is_symmetric() {
     let s = spec(
         r#"{"latency": {"constant": "0ms"}, "topology": {"random_geometric": {"sites": 30, "radius": 0.5, "per_unit": "100ms"}}}"#,
     );
-    let mut net = Network::new(&s, 60, 8);
+    let mut net = network(&s, 60, 8);
     for a in 0..60 {
         for b in 0..60 {
             let (x, y) = (net.route(0, a, b, 10), net.route(0, b, a, 10));
@@ -298,7 +302,7 @@ type EchoEngine = Engine<EchoHost, ()>;
 
 fn echo_world(n: u32, net: &str) -> (EchoEngine, Vec<SocketAddr>) {
     let addrs = addr::plan(n, n, n);
-    let network = Network::new(&spec(net), n as usize, 1);
+    let network = network(&spec(net), n as usize, 1);
     (
         Engine::new(network, addrs.clone(), Vec::new(), Trace::default()),
         addrs,
@@ -386,7 +390,7 @@ fn round_trip_time_is_twice_the_constant_latency() {
 #[test]
 fn hosts_see_their_own_skewed_and_drifting_clock() {
     let addrs = addr::plan(2, 2, 2);
-    let network = Network::new(&spec(r#"{"latency": {"constant": "30ms"}}"#), 2, 1);
+    let network = network(&spec(r#"{"latency": {"constant": "30ms"}}"#), 2, 1);
     // Node 0 runs 5 s ahead and 10 % fast; node 1 keeps true time.
     let clocks = vec![
         Clock {

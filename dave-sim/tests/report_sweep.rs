@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use dave_sim::report::sweep::{self, Metrics, Shard, SweepPlan, SweepRun};
+use dave_sim::sweep::{self, Metrics, Shard, SweepPlan, SweepRun};
 use serde_json::{Value, json};
 
 /// A stand-in for the simulator: metrics are a deterministic function of (scenario, seed) with

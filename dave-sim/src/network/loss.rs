@@ -8,8 +8,6 @@
 use rand::RngExt;
 use rand_chacha::ChaCha12Rng;
 
-use crate::scenario::LossSpec;
-
 /// Loss parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LossModel {
@@ -37,25 +35,6 @@ pub struct LossState {
 }
 
 impl LossModel {
-    /// Builds the model from the scenario.
-    pub fn from_spec(spec: &LossSpec) -> LossModel {
-        match spec {
-            LossSpec::None => LossModel::None,
-            LossSpec::Bernoulli(p) => LossModel::Bernoulli(p.0),
-            LossSpec::GilbertElliott {
-                p_good_to_bad,
-                p_bad_to_good,
-                loss_good,
-                loss_bad,
-            } => LossModel::GilbertElliott {
-                p_gb: p_good_to_bad.0,
-                p_bg: p_bad_to_good.0,
-                loss_good: loss_good.0,
-                loss_bad: loss_bad.0,
-            },
-        }
-    }
-
     /// Steps the state for one datagram and says whether it is lost.
     pub fn lose(&self, state: &mut LossState, rng: &mut ChaCha12Rng) -> bool {
         match *self {

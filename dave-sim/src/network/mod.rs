@@ -16,12 +16,11 @@ pub mod topology;
 use rand_chacha::ChaCha12Rng;
 
 use crate::engine::rng;
-use crate::scenario::NetworkSpec;
 use bandwidth::Uplink;
 use latency::LatencyModel;
 use loss::{LossModel, LossState};
 use partition::Partitions;
-use topology::Topology;
+use topology::{Topology, TopologyParams};
 
 /// Largest datagram the network carries (PROTOCOL.md §4); larger ones are dropped.
 pub const MAX_DATAGRAM: usize = 1424;
@@ -109,6 +108,24 @@ pub enum Route {
     },
 }
 
+/// Everything the network is built from, in plain numbers (`sim::net_params` derives it from
+/// a scenario's `network` section; the network knows nothing of scenarios).
+#[derive(Debug, Clone)]
+pub struct NetworkParams {
+    /// One-way latency added to every datagram, on top of the topology's.
+    pub latency: LatencyModel,
+    /// Extra uniform delay in `[0, jitter_us]` per datagram.
+    pub jitter_us: u64,
+    /// Loss model of every access link.
+    pub loss: LossModel,
+    /// Probability that a datagram is delivered twice.
+    pub duplication: f64,
+    /// Per-node uplink; unlimited when `None`.
+    pub uplink: Option<Uplink>,
+    /// Sites and their latencies.
+    pub topology: TopologyParams,
+}
+
 /// Network models and per-node link state.
 pub struct Network {
     latency: LatencyModel,
@@ -129,24 +146,20 @@ pub struct Network {
 }
 
 impl Network {
-    /// Builds the network for `nodes` nodes from the scenario section and the root seed.
-    pub fn new(spec: &NetworkSpec, nodes: usize, root_seed: u64) -> Network {
-        let uplink = spec
-            .bandwidth
-            .as_ref()
-            .map(|b| Uplink::new(b.uplink_kbps, b.queue_bytes));
+    /// Builds the network for `nodes` nodes from its parameters and the root seed.
+    pub fn new(params: NetworkParams, nodes: usize, root_seed: u64) -> Network {
         Network {
-            latency: LatencyModel::from_spec(&spec.latency),
-            jitter_us: spec.jitter.0,
-            loss: LossModel::from_spec(&spec.loss),
-            duplication: spec.duplication.0,
-            uplink,
+            latency: params.latency,
+            jitter_us: params.jitter_us,
+            loss: params.loss,
+            duplication: params.duplication,
+            uplink: params.uplink,
             uplink_busy: vec![0; nodes],
             loss_state: vec![LossState::default(); nodes],
             rngs: (0..nodes)
                 .map(|i| rng::stream(root_seed, "network", i as u64))
                 .collect(),
-            topology: Topology::new(&spec.topology, nodes, root_seed),
+            topology: Topology::new(&params.topology, nodes, root_seed),
             partitions: Partitions::new(nodes),
         }
     }

@@ -9,7 +9,37 @@ use petgraph::graph::{NodeIndex, UnGraph};
 use rand::RngExt;
 
 use crate::engine::rng;
-use crate::scenario::TopologySpec;
+
+/// How nodes are placed on sites and what the sites' links cost, in plain numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum TopologyParams {
+    /// One site: no topology latency.
+    #[default]
+    Full,
+    /// Sites drawn by weight, with a full site-to-site latency matrix (µs).
+    Regions {
+        /// Relative weight of each site.
+        weights: Vec<f64>,
+        /// `latency_us[a][b]`: µs from site a to site b.
+        latency_us: Vec<Vec<u64>>,
+    },
+    /// Sites at random points of the unit square, linked when closer than `radius`.
+    RandomGeometric {
+        /// Number of sites.
+        sites: u32,
+        /// Link radius (unit square).
+        radius: f64,
+        /// µs per unit of distance.
+        per_unit_us: u64,
+    },
+    /// Explicit site graph.
+    EdgeList {
+        /// Number of sites.
+        sites: u32,
+        /// (site, site, µs) links.
+        edges: Vec<(u32, u32, u64)>,
+    },
+}
 
 /// Site of every node and the site-to-site latency table.
 #[derive(Debug, Clone)]
@@ -22,40 +52,43 @@ pub struct Topology {
 
 impl Topology {
     /// Builds the topology for `nodes` nodes; random placement uses its own stream.
-    pub fn new(spec: &TopologySpec, nodes: usize, root_seed: u64) -> Topology {
+    pub fn new(params: &TopologyParams, nodes: usize, root_seed: u64) -> Topology {
         let mut r = rng::stream(root_seed, "topology", 0);
-        match spec {
-            TopologySpec::Full => Topology {
+        match params {
+            TopologyParams::Full => Topology {
                 site: vec![0; nodes],
                 sites: 1,
                 latency: vec![Some(0)],
             },
-            TopologySpec::Regions { weights, latency } => {
-                let total: f64 = weights.iter().map(|w| w.0).sum();
+            TopologyParams::Regions {
+                weights,
+                latency_us,
+            } => {
+                let total: f64 = weights.iter().sum();
                 let site = (0..nodes)
                     .map(|_| {
                         let mut x = r.random::<f64>() * total;
                         for (i, w) in weights.iter().enumerate() {
-                            if x < w.0 {
+                            if x < *w {
                                 return i as u32;
                             }
-                            x -= w.0;
+                            x -= w;
                         }
                         weights.len() as u32 - 1
                     })
                     .collect();
                 let k = weights.len();
-                let table = (0..k * k).map(|i| Some(latency[i / k][i % k].0)).collect();
+                let table = (0..k * k).map(|i| Some(latency_us[i / k][i % k])).collect();
                 Topology {
                     site,
                     sites: k,
                     latency: table,
                 }
             }
-            TopologySpec::RandomGeometric {
+            TopologyParams::RandomGeometric {
                 sites,
                 radius,
-                per_unit,
+                per_unit_us,
             } => {
                 let k = *sites as usize;
                 let points: Vec<(f64, f64)> = (0..k)
@@ -68,8 +101,8 @@ impl Topology {
                         let d = ((points[a].0 - points[b].0).powi(2)
                             + (points[a].1 - points[b].1).powi(2))
                         .sqrt();
-                        if d <= radius.0 {
-                            g.add_edge(idx[a], idx[b], (d * per_unit.0 as f64).round() as u64);
+                        if d <= *radius {
+                            g.add_edge(idx[a], idx[b], (d * *per_unit_us as f64).round() as u64);
                         }
                     }
                 }
@@ -80,12 +113,12 @@ impl Topology {
                     latency: all_pairs(&g, &idx),
                 }
             }
-            TopologySpec::EdgeList { sites, edges } => {
+            TopologyParams::EdgeList { sites, edges } => {
                 let k = *sites as usize;
                 let mut g = UnGraph::<(), u64>::new_undirected();
                 let idx: Vec<NodeIndex> = (0..k).map(|_| g.add_node(())).collect();
                 for (a, b, d) in edges {
-                    g.add_edge(idx[*a as usize], idx[*b as usize], d.0);
+                    g.add_edge(idx[*a as usize], idx[*b as usize], *d);
                 }
                 let site = (0..nodes).map(|_| r.random_range(0..*sites)).collect();
                 Topology {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::stats::{quantile_sorted, sorted_finite};
 use super::theory;
 use super::{ChartEntry, ReportInput, propagation};
+pub use crate::sim::TheoryRow;
 
 /// One `expect` bound of the scenario and how the run fared.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,21 +19,6 @@ pub struct ExpectationRow {
     pub measured: Option<f64>,
     /// Whether the bound held.
     pub passed: bool,
-}
-
-/// A model's prediction next to the simulation's measurement of the same quantity.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct TheoryRow {
-    /// What is compared, with its unit.
-    pub quantity: String,
-    /// The model and its parameters.
-    pub model: String,
-    /// The model's value.
-    pub predicted: f64,
-    /// The run's value, `None` if the run has no data for it.
-    pub measured: Option<f64>,
-    /// `measured / predicted`, `None` without a measurement or when the model predicts zero.
-    pub ratio: Option<f64>,
 }
 
 impl TheoryRow {

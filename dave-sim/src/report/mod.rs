@@ -1,9 +1,12 @@
-//! Reports: PNG charts with theory overlays, `report.md`, parameter sweeps and pcap output
-//! (SIMULATOR.md "The report" and "Sweeps and scale"; issue 5).
+//! Reports: PNG charts with theory overlays, `report.md`, sweep charts and pcap output
+//! (SIMULATOR.md "The report" and "Sweeps and scale"; issue 5). The report only draws what a
+//! run or a sweep produced: running sweeps is `crate::sweep`'s job, which hands its charts over
+//! as plain [`sweep_chart::SweepCharts`].
 //!
-//! The module is fed plain data ([`ReportInput`]) rather than simulator internals, so charts,
-//! sentences and sweeps are testable with synthetic data and the simulator can change its
-//! internals without touching drawing code. [`write_report`] renders everything into a folder.
+//! The module is fed plain data ([`ReportInput`]) rather than simulator internals, so charts
+//! and sentences are testable with synthetic data and the simulator can change its internals
+//! without touching drawing code; `from_run` is the one adapter from a run's output.
+//! [`write_report`] renders everything into a folder.
 
 pub mod chart;
 pub mod eclipse;
@@ -15,9 +18,7 @@ pub mod propagation;
 pub mod reliability;
 pub mod stats;
 pub mod storage;
-pub mod sweep;
-mod sweep_chart;
-pub mod sweep_cli;
+pub mod sweep_chart;
 pub mod theory;
 pub mod traffic;
 

@@ -1,7 +1,6 @@
-//! Sweep charts: for each metric, mean and 95 % confidence interval over seeds against the first
+//! Sweep charts (drawing only; `sweep::chart_data` decides what they show): for each metric, mean and 95 % confidence interval over seeds against the first
 //! swept parameter, one series per combination of the others (SIMULATOR.md "Sweeps and scale").
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
@@ -9,7 +8,6 @@ use plotters::prelude::*;
 use super::ReportError;
 use super::chart;
 use super::stats::MeanCi;
-use super::sweep::{AggregateRow, Manifest};
 
 /// File name of the chart of `metric`: characters outside `[A-Za-z0-9_-]` become `_`.
 fn chart_file(metric: &str) -> String {
@@ -26,76 +24,75 @@ fn chart_file(metric: &str) -> String {
     format!("sweep_{safe}.png")
 }
 
-/// One chart per metric: mean and 95 % CI against the first parameter, one series per
+/// Every chart of a sweep, as the sweep computed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepCharts {
+    /// Footer line of every chart (scenario, seeds).
+    pub footer: String,
+    /// The swept parameter on the x axis (its dotted path).
+    pub x_param: String,
+    /// The x axis description.
+    pub x_desc: String,
+    /// The parameter's values as given, for a categorical axis.
+    pub x_labels: Vec<String>,
+    /// The values as numbers when the axis is linear; `None` for evenly spaced values.
+    pub x_numeric: Option<Vec<f64>>,
+    /// One chart per metric.
+    pub charts: Vec<SweepChart>,
+}
+
+/// The chart of one metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepChart {
+    /// Metric name.
+    pub metric: String,
+    /// One series per combination of the other parameters' values.
+    pub series: Vec<SweepSeries>,
+}
+
+/// One series: its legend and (x, statistics over seeds) sorted by x. x is the parameter's
+/// value on a numeric axis, else its index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSeries {
+    /// Legend text.
+    pub label: String,
+    /// The points.
+    pub points: Vec<(f64, MeanCi)>,
+}
+
+/// Draws one chart per metric: mean and 95 % CI against the first parameter, one series per
 /// combination of the other parameters.
-pub(crate) fn render_charts(
-    out: &Path,
-    manifest: &Manifest,
-    rows: &[AggregateRow],
-) -> Result<Vec<PathBuf>, ReportError> {
-    let plan = &manifest.plan;
-    let footer = format!(
-        "scenario: {}   seeds: {}–{} ({} per point)",
-        manifest.scenario,
-        plan.seed_base,
-        plan.seed_base + plan.seeds - 1,
-        plan.seeds
-    );
-    let Some(x_param) = plan.params.first() else {
-        // Seeds only: there is no parameter to plot against; aggregate.csv holds the numbers.
-        return Ok(Vec::new());
-    };
-    let numeric: Option<Vec<f64>> = x_param
-        .values
-        .iter()
-        .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
-        .collect();
-    // Values spanning decades (10, 100, 1000) would crowd into one corner of a linear axis; they
-    // are drawn evenly spaced in the order given, which for such grids is a log scale.
-    let numeric = numeric.filter(|xs| {
-        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        !(lo > 0.0 && hi / lo >= 20.0)
-    });
-    let x_desc = if numeric.is_some() {
-        x_param.path.clone()
-    } else {
-        format!("{} (values evenly spaced)", x_param.path)
-    };
-    let by_metric: BTreeMap<&str, Vec<&AggregateRow>> =
-        rows.iter().fold(BTreeMap::new(), |mut m, r| {
-            m.entry(r.metric.as_str()).or_insert_with(Vec::new).push(r);
-            m
-        });
+pub fn render_charts(out: &Path, charts: &SweepCharts) -> Result<Vec<PathBuf>, ReportError> {
+    let footer = &charts.footer;
+    let x_desc = &charts.x_desc;
+    let numeric = &charts.x_numeric;
     let mut files = Vec::new();
-    for (metric, rows) in by_metric {
+    for c in &charts.charts {
+        let metric = c.metric.as_str();
         let path = out.join(chart_file(metric));
-        let title = format!("{metric} against {}", x_param.path);
-        chart::render_png(&path, &footer, &title, |root| {
-            let x_of = |point: usize| {
-                let i = plan.point_indices(point)[0];
-                numeric.as_ref().map_or(i as f64, |xs| xs[i])
-            };
-            let (x_lo, x_hi) = match &numeric {
+        let title = format!("{metric} against {}", charts.x_param);
+        chart::render_png(&path, footer, &title, |root| {
+            let (x_lo, x_hi) = match numeric {
                 Some(xs) => {
                     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
                     let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                     let pad = ((hi - lo) * 0.05).max(if hi == lo { 1.0 } else { 0.0 });
                     (lo - pad, hi + pad)
                 }
-                None => (-0.5, x_param.values.len() as f64 - 0.5),
+                None => (-0.5, charts.x_labels.len() as f64 - 0.5),
             };
             // Rates and fractions live in [0, 1]; a t interval over few seeds can poke past the
             // bounds, which would only confuse on a chart (aggregate.csv keeps the raw interval).
             let bounded = metric.ends_with("_rate") || metric.contains("fraction");
             let clamp = |v: f64| if bounded { v.clamp(0.0, 1.0) } else { v };
-            let y_lo = rows
-                .iter()
-                .map(|r| clamp(r.stats.low()))
-                .fold(f64::INFINITY, f64::min);
-            let y_hi = rows
-                .iter()
-                .map(|r| clamp(r.stats.high()))
+            let all = || {
+                c.series
+                    .iter()
+                    .flat_map(|s| s.points.iter().map(|(_, p)| p))
+            };
+            let y_lo = all().map(|p| clamp(p.low())).fold(f64::INFINITY, f64::min);
+            let y_hi = all()
+                .map(|p| clamp(p.high()))
                 .fold(f64::NEG_INFINITY, f64::max);
             // A metric constant across the grid (often 0) still gets a readable axis around it.
             let span = y_hi - y_lo;
@@ -104,7 +101,7 @@ pub(crate) fn render_charts(
             } else {
                 (y_hi.abs() * 0.1).max(1.0)
             };
-            let labels = &x_param.values;
+            let labels = &charts.x_labels;
             let categorical = |v: &f64| {
                 let i = v.round();
                 if (v - i).abs() < 1e-6 && i >= 0.0 {
@@ -123,22 +120,14 @@ pub(crate) fn render_charts(
                 None,
                 x_lo..x_hi,
                 (y_lo - pad)..(y_hi + pad),
-                &x_desc,
+                x_desc,
                 &format!("{metric} (mean, 95 % CI over seeds)"),
                 x_labels,
                 x_label,
             )?;
-            // Series: one per combination of the other parameters' values.
-            let mut series: BTreeMap<Vec<usize>, Vec<&AggregateRow>> = BTreeMap::new();
-            for r in &rows {
-                let rest = plan.point_indices(r.point)[1..].to_vec();
-                series.entry(rest).or_default().push(r);
-            }
-            for (i, (rest, points)) in series.iter().enumerate() {
+            for (i, series) in c.series.iter().enumerate() {
                 let colour = chart::colour(i);
-                let mut points: Vec<(f64, &MeanCi)> =
-                    points.iter().map(|r| (x_of(r.point), &r.stats)).collect();
-                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let points = &series.points;
                 let mut band: Vec<(f64, f64)> =
                     points.iter().map(|(x, s)| (*x, clamp(s.high()))).collect();
                 band.extend(points.iter().rev().map(|(x, s)| (*x, clamp(s.low()))));
@@ -152,15 +141,7 @@ pub(crate) fn render_charts(
                         colour.stroke_width(2),
                     )
                 }))?;
-                let label = if rest.is_empty() {
-                    format!("mean of {} seeds, 95 % CI", plan.seeds)
-                } else {
-                    rest.iter()
-                        .zip(&plan.params[1..])
-                        .map(|(v, p)| format!("{}={}", p.path, p.values[*v]))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
+                let label = series.label.clone();
                 let style = colour.stroke_width(3);
                 chart
                     .draw_series(LineSeries::new(

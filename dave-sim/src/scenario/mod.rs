@@ -7,6 +7,7 @@
 
 pub mod duration;
 pub mod locate;
+pub mod network;
 pub mod overrides;
 pub mod types;
 mod validate;
@@ -15,6 +16,7 @@ pub mod values;
 use std::path::Path;
 
 pub use duration::SimDuration;
+pub use network::*;
 pub use overrides::Override;
 pub use types::*;
 pub use values::{Bound, CompareOp, NodeSet, Positive, Probability};

@@ -1,6 +1,7 @@
 //! Rules that involve more than one field (single values are checked while parsing).
 //! Each failure is `(JSON path, problem)`; the loader adds the file, line and column.
 
+use super::network::*;
 use super::types::*;
 use super::values::NodeSet;
 

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::engine::trace::Trace;
 use crate::metrics::collector::{LookupRow, PeerRow, RecordRow, SampleRow};
-use crate::report::TheoryRow;
 use crate::scenario::Scenario;
 
 /// Everything a run produced.
@@ -59,7 +58,7 @@ pub struct Summary {
     pub expectations: Vec<ExpectationResult>,
     /// Each analytic model that applies to the run, its prediction next to the measured value
     /// (issue 5: "The summary reports the measured value next to the predicted one"). Computed
-    /// by [`crate::report::from_run::theory`] from this output, the same rows report.md and
+    /// by `report::from_run::theory` from this output (the run leaves it empty), the same rows report.md and
     /// theory.json show, so it is as deterministic as the rest of the summary.
     pub theory: Vec<TheoryRow>,
     /// Each configured fault and how often it fired.
@@ -68,6 +67,21 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// The scenario as run (after overrides and `--seed`).
     pub scenario_config: Scenario,
+}
+
+/// A model's prediction next to the simulation's measurement of the same quantity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TheoryRow {
+    /// What is compared, with its unit.
+    pub quantity: String,
+    /// The model and its parameters.
+    pub model: String,
+    /// The model's value.
+    pub predicted: f64,
+    /// The run's value, `None` if the run has no data for it.
+    pub measured: Option<f64>,
+    /// `measured / predicted`, `None` without a measurement or when the model predicts zero.
+    pub ratio: Option<f64>,
 }
 
 /// Delivered datagrams and bytes of one op.

@@ -1,4 +1,4 @@
-//! `dave-sim sweep`: the command line of [`super::sweep`] (SIMULATOR.md "Sweeps and scale").
+//! `dave-sim sweep`: the command line of [`crate::sweep`] (SIMULATOR.md "Sweeps and scale").
 //!
 //! ```text
 //! dave-sim sweep FILE --param path=v1,v2 [--param ...] --seeds N [--jobs J] [--shard i/n] [--out DIR]
@@ -15,11 +15,10 @@ use std::process::ExitCode;
 
 use serde_json::Value;
 
-use super::ReportError;
-use super::sweep::{self, Metrics, Shard, SweepParam, SweepPlan, SweepRun};
-use crate::cli::DefaultHost;
+use crate::report::ReportError;
 use crate::scenario::{self, Override, Scenario};
-use crate::sim::{self, RunOptions};
+use crate::sim::{self, DefaultHost, RunOptions};
+use crate::sweep::{self, Metrics, Shard, SweepParam, SweepPlan, SweepRun};
 
 /// Arguments of `sweep`.
 #[derive(Debug, clap::Args)]
