@@ -13,8 +13,17 @@
 //!   serve them again when they return). A write whose writer went down before its PUT
 //!   lookup finished never reached the network; it counts in `writes_interrupted` instead.
 //! - `records_unavailable`: records that no node that is up holds at the end.
+//! - `challenges_sent`, `challenges_failed`: storage challenges honest nodes sent whose outcome
+//!   is known (answered, failed or timed out; one still pending at the end or when its sender
+//!   went down is not counted), and those that failed.
+//! - `honest_records_evicted`: (node, record) pairs where a workload record was pushed out of a
+//!   full store by a newcomer (expiry does not count).
+//! - `get_success_rate_after_heal`: `get_success_rate` over the GETs started at or after the
+//!   last heal (NaN without one): whether the two sides of a partition converged, records
+//!   written on one side during the split included.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 
 use serde::Serialize;
 
@@ -170,6 +179,29 @@ pub struct Collector {
     pub last_reliability: Vec<f64>,
     /// Mean active peers at the last sample.
     pub last_active_mean: f64,
+    /// When the last partition was healed, µs.
+    last_heal: Option<u64>,
+    /// Outcomes of the storage challenges each honest node sent each peer address, in order
+    /// (true: passed). Keyed by (challenger, peer) so iteration is deterministic.
+    pub challenges: BTreeMap<(u32, SocketAddr), Vec<bool>>,
+    /// Workload records pushed out of a full store (node, record pairs).
+    pub honest_records_evicted: u64,
+}
+
+/// Found ÷ (finished + unfinished past the grace), NaN when nothing counts.
+fn success_rate(gets: &[&LookupRow], end: SimTime) -> f64 {
+    let counted = gets
+        .iter()
+        .filter(|l| {
+            l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
+        })
+        .count();
+    let found = gets.iter().filter(|l| l.finished && l.success).count();
+    if counted == 0 {
+        f64::NAN
+    } else {
+        found as f64 / counted as f64
+    }
 }
 
 fn hex(record: u64) -> String {
@@ -242,6 +274,11 @@ impl Collector {
         );
     }
 
+    /// A partition was healed at `now`.
+    pub fn healed(&mut self, now: SimTime) {
+        self.last_heal = Some(now.0);
+    }
+
     /// A lookup finished.
     pub fn lookup_done(
         &mut self,
@@ -274,8 +311,19 @@ impl Collector {
         }
     }
 
-    /// A node dropped a record.
-    pub fn forgotten(&mut self, node: u32, record: u64) {
+    /// A storage challenge `node` sent `peer` ended.
+    pub fn challenged(&mut self, node: u32, peer: SocketAddr, passed: bool) {
+        self.challenges
+            .entry((node, peer))
+            .or_default()
+            .push(passed);
+    }
+
+    /// A node dropped a record; `pushed_out` when a newcomer took its place in a full store.
+    pub fn forgotten(&mut self, node: u32, record: u64, pushed_out: bool) {
+        if pushed_out && self.record_state.contains_key(&record) {
+            self.honest_records_evicted += 1;
+        }
         if let Some(set) = self.held_by.get_mut(&node) {
             set.remove(&record);
         }
@@ -322,26 +370,22 @@ impl Collector {
     /// The named metrics derived from the rows (workload part).
     pub fn metrics(&self, end: SimTime, out: &mut BTreeMap<String, f64>) {
         let gets: Vec<&LookupRow> = self.lookups.iter().filter(|l| l.kind == "get").collect();
-        let counted = gets
-            .iter()
-            .filter(|l| {
-                l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
-            })
-            .count();
-        let found = gets.iter().filter(|l| l.finished && l.success).count();
         out.insert("gets".into(), gets.len() as f64);
         out.insert(
             "puts".into(),
             self.lookups.iter().filter(|l| l.kind == "put").count() as f64,
         );
-        out.insert(
-            "get_success_rate".into(),
-            if counted == 0 {
-                f64::NAN
-            } else {
-                found as f64 / counted as f64
-            },
-        );
+        out.insert("get_success_rate".into(), success_rate(&gets, end));
+        let after_heal = self.last_heal.map_or(f64::NAN, |heal| {
+            let heal_s = heal as f64 / 1e6;
+            let later: Vec<&LookupRow> = gets
+                .iter()
+                .copied()
+                .filter(|l| l.time_s >= heal_s)
+                .collect();
+            success_rate(&later, end)
+        });
+        out.insert("get_success_rate_after_heal".into(), after_heal);
         let mut lat: Vec<f64> = gets
             .iter()
             .filter(|l| l.success)
@@ -397,5 +441,64 @@ impl Collector {
         let mut rel = self.last_reliability.clone();
         out.insert("honest_reliability_median".into(), quantile(&mut rel, 0.5));
         out.insert("active_peers_mean".into(), self.last_active_mean);
+        let outcomes = self.challenges.values().flatten();
+        let (sent, failed) = outcomes.fold((0u64, 0u64), |(n, f), &passed| {
+            (n + 1, f + u64::from(!passed))
+        });
+        out.insert("challenges_sent".into(), sent as f64);
+        out.insert("challenges_failed".into(), failed as f64);
+        out.insert(
+            "honest_records_evicted".into(),
+            self.honest_records_evicted as f64,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(c: &mut Collector, t_s: u64, id: u64, found: bool) {
+        c.lookup_started(SimTime(t_s * 1_000_000), 0, id, "get", 7);
+        c.lookup_done(SimTime(t_s * 1_000_000 + 1), 0, id, found, 1, 1);
+    }
+
+    #[test]
+    fn success_after_heal_counts_only_gets_started_after_it() {
+        let mut c = Collector::new(5);
+        get(&mut c, 10, 1, false);
+        get(&mut c, 20, 2, false);
+        let mut m = BTreeMap::new();
+        c.metrics(SimTime(100_000_000), &mut m);
+        assert!(m["get_success_rate_after_heal"].is_nan(), "no heal, no value");
+        c.healed(SimTime(30_000_000));
+        get(&mut c, 30, 3, true);
+        get(&mut c, 40, 4, true);
+        get(&mut c, 50, 5, false);
+        c.metrics(SimTime(100_000_000), &mut m);
+        assert_eq!(m["get_success_rate"], 0.4);
+        assert!((m["get_success_rate_after_heal"] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn challenges_and_capacity_evictions_of_workload_records_are_counted() {
+        let mut c = Collector::new(5);
+        let peer: SocketAddr = "10.0.0.1:4000".parse().expect("address");
+        c.challenged(0, peer, true);
+        c.challenged(0, peer, false);
+        c.challenged(1, peer, false);
+        c.record_written(SimTime(0), 0, 7);
+        c.stored(SimTime(1), 2, 7);
+        c.stored(SimTime(1), 2, 8);
+        c.forgotten(2, 7, true);
+        c.forgotten(2, 8, true); // not a workload record
+        c.stored(SimTime(2), 3, 7);
+        c.forgotten(3, 7, false); // expired
+        let mut m = BTreeMap::new();
+        c.metrics(SimTime(10), &mut m);
+        assert_eq!(m["challenges_sent"], 3.0);
+        assert_eq!(m["challenges_failed"], 2.0);
+        assert_eq!(m["honest_records_evicted"], 1.0);
+        assert_eq!(c.challenges[&(0, peer)], vec![true, false]);
     }
 }

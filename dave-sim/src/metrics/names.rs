@@ -17,6 +17,7 @@ pub const METRICS: &[&str] = &[
     "datagrams_duplicated",
     "bytes_delivered",
     "get_success_rate",
+    "get_success_rate_after_heal",
     "get_latency_p50_ms",
     "get_latency_p99_ms",
     "gets",
@@ -36,6 +37,9 @@ pub const METRICS: &[&str] = &[
     "churn_joins",
     "nodes_up_end",
     "active_peers_mean",
+    "challenges_sent",
+    "challenges_failed",
+    "honest_records_evicted",
 ];
 
 /// Whether `name` is a metric a run reports: one of [`METRICS`] or `datagrams_dropped_<reason>`.

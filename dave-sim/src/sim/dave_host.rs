@@ -11,6 +11,7 @@ use dave_core::dat::Dat;
 use dave_core::event::{Event, LookupKind};
 use dave_core::node::Node;
 use dave_core::peers::PeerState;
+use dave_core::store::EvictReason;
 use dave_core::time::Time;
 use ed25519_dalek::SigningKey;
 
@@ -172,7 +173,18 @@ impl ScenarioHost for DaveHost {
                 Observation::Other
             }
             Event::RecordStored { record, .. } => Observation::Stored { record: record.0 },
-            Event::RecordEvicted { record, .. } => Observation::Forgotten { record: record.0 },
+            Event::RecordEvicted { record, reason } => Observation::Forgotten {
+                record: record.0,
+                pushed_out: *reason == EvictReason::Capacity,
+            },
+            Event::ChallengePassed { addr, .. } => Observation::Challenge {
+                peer: *addr,
+                passed: true,
+            },
+            Event::ChallengeFailed { addr, .. } => Observation::Challenge {
+                peer: *addr,
+                passed: false,
+            },
             _ => Observation::Other,
         }
     }

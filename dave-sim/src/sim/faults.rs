@@ -53,6 +53,7 @@ impl Faults {
             }
             FaultSpec::Heal { .. } => {
                 stage.engine.network_mut().partitions.heal();
+                stage.collector.healed(stage.engine.now());
             }
             FaultSpec::Crash { nodes, .. } => {
                 for i in nodes.indices(n) {

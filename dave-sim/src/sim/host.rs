@@ -96,6 +96,15 @@ pub enum Observation {
     Forgotten {
         /// RecordId.
         record: u64,
+        /// Pushed out of a full store by a newcomer (not expired).
+        pushed_out: bool,
+    },
+    /// A storage challenge this node sent had its outcome (§9).
+    Challenge {
+        /// The challenged peer.
+        peer: SocketAddr,
+        /// Whether it proved it holds the record.
+        passed: bool,
     },
     /// Nothing the metrics track.
     Other,

@@ -216,7 +216,12 @@ impl<H: ScenarioHost> World<'_, H> {
                     queries,
                 } => collector.lookup_done(e.time, e.node, lookup, found, hops, queries),
                 Observation::Stored { record } => collector.stored(e.time, e.node, record),
-                Observation::Forgotten { record } => collector.forgotten(e.node, record),
+                Observation::Forgotten { record, pushed_out } => {
+                    collector.forgotten(e.node, record, pushed_out)
+                }
+                Observation::Challenge { peer, passed } => {
+                    collector.challenged(e.node, peer, passed)
+                }
                 Observation::Other => {}
             }
         }
