@@ -18,6 +18,8 @@
 //!   went down is not counted), and those that failed.
 //! - `honest_records_evicted`: (node, record) pairs where a workload record was pushed out of a
 //!   full store by a newcomer (expiry does not count).
+//! - `targeted_get_success_rate`: `get_success_rate` over the GETs of records an attacker group
+//!   aims at (the sybils' targets); NaN when there are none.
 //! - `get_success_rate_after_heal`: `get_success_rate` over the GETs started at or after the
 //!   last heal (NaN without one): whether the two sides of a partition converged, records
 //!   written on one side during the split included.
@@ -186,6 +188,8 @@ pub struct Collector {
     pub challenges: BTreeMap<(u32, SocketAddr), Vec<bool>>,
     /// Workload records pushed out of a full store (node, record pairs).
     pub honest_records_evicted: u64,
+    /// Records the sybils aim at (hex RecordIds), for `targeted_get_success_rate`.
+    targets: BTreeSet<String>,
 }
 
 /// Found ÷ (finished + unfinished past the grace), NaN when nothing counts.
@@ -272,6 +276,11 @@ impl Collector {
                 ..RecordState::default()
             },
         );
+    }
+
+    /// Records an attacker group aims at: GETs of them are also counted apart.
+    pub fn add_targets(&mut self, records: impl IntoIterator<Item = u64>) {
+        self.targets.extend(records.into_iter().map(hex));
     }
 
     /// A partition was healed at `now`.
@@ -386,6 +395,15 @@ impl Collector {
             success_rate(&later, end)
         });
         out.insert("get_success_rate_after_heal".into(), after_heal);
+        let targeted: Vec<&LookupRow> = gets
+            .iter()
+            .copied()
+            .filter(|l| self.targets.contains(&l.record))
+            .collect();
+        out.insert(
+            "targeted_get_success_rate".into(),
+            success_rate(&targeted, end),
+        );
         let mut lat: Vec<f64> = gets
             .iter()
             .filter(|l| l.success)
@@ -470,13 +488,20 @@ mod tests {
         get(&mut c, 20, 2, false);
         let mut m = BTreeMap::new();
         c.metrics(SimTime(100_000_000), &mut m);
-        assert!(m["get_success_rate_after_heal"].is_nan(), "no heal, no value");
+        assert!(
+            m["get_success_rate_after_heal"].is_nan(),
+            "no heal, no value"
+        );
         c.healed(SimTime(30_000_000));
         get(&mut c, 30, 3, true);
         get(&mut c, 40, 4, true);
         get(&mut c, 50, 5, false);
         c.metrics(SimTime(100_000_000), &mut m);
         assert_eq!(m["get_success_rate"], 0.4);
+        assert!(m["targeted_get_success_rate"].is_nan());
+        c.add_targets([7]);
+        c.metrics(SimTime(100_000_000), &mut m);
+        assert_eq!(m["targeted_get_success_rate"], 0.4);
         assert!((m["get_success_rate_after_heal"] - 2.0 / 3.0).abs() < 1e-12);
     }
 

@@ -18,6 +18,7 @@ pub const METRICS: &[&str] = &[
     "bytes_delivered",
     "get_success_rate",
     "get_success_rate_after_heal",
+    "targeted_get_success_rate",
     "get_latency_p50_ms",
     "get_latency_p99_ms",
     "gets",
