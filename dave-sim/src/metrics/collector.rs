@@ -283,6 +283,36 @@ impl Collector {
         self.targets.extend(records.into_iter().map(hex));
     }
 
+    /// Liar detection as measured: for each n, among the (honest challenger, peer) pairs whose
+    /// peer `is_liar` and that ran at least n challenges, the fraction that saw a failure among
+    /// the first n (compare `1 − s^n`, PROTOCOL.md §9). Stops where fewer than `min_pairs`
+    /// pairs remain, so the tail is not one pair's luck.
+    pub fn detection_curve(
+        &self,
+        is_liar: impl Fn(&SocketAddr) -> bool,
+        min_pairs: usize,
+    ) -> Vec<(u32, f64)> {
+        let runs: Vec<&Vec<bool>> = self
+            .challenges
+            .iter()
+            .filter(|((_, peer), _)| is_liar(peer))
+            .map(|(_, outcomes)| outcomes)
+            .collect();
+        let mut curve = Vec::new();
+        for n in 1u32.. {
+            let long: Vec<&&Vec<bool>> = runs.iter().filter(|o| o.len() >= n as usize).collect();
+            if long.len() < min_pairs.max(1) {
+                break;
+            }
+            let caught = long
+                .iter()
+                .filter(|o| o[..n as usize].iter().any(|passed| !passed))
+                .count();
+            curve.push((n, caught as f64 / long.len() as f64));
+        }
+        curve
+    }
+
     /// A partition was healed at `now`.
     pub fn healed(&mut self, now: SimTime) {
         self.last_heal = Some(now.0);
@@ -525,5 +555,9 @@ mod tests {
         assert_eq!(m["challenges_failed"], 2.0);
         assert_eq!(m["honest_records_evicted"], 1.0);
         assert_eq!(c.challenges[&(0, peer)], vec![true, false]);
+        // Pairs (0, peer): pass, fail; (1, peer): fail. n=1: 1 of 2 caught; n=2: 1 of 1.
+        assert_eq!(c.detection_curve(|_| true, 1), vec![(1, 0.5), (2, 1.0)]);
+        assert_eq!(c.detection_curve(|_| true, 2), vec![(1, 0.5)]);
+        assert!(c.detection_curve(|_| false, 1).is_empty());
     }
 }
