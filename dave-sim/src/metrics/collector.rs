@@ -13,6 +13,9 @@
 //!   serve them again when they return). A write whose writer went down before its PUT
 //!   lookup finished never reached the network; it counts in `writes_interrupted` instead.
 //! - `records_unavailable`: records that no node that is up holds at the end.
+//! - `honest_reliability_median`: over the scores honest nodes hold, at the last sample, of
+//!   honest peers challenged at least once (an unchallenged peer sits at the 0.5 prior and
+//!   says nothing); `honest_reliability_entries` is how many such scores there are.
 //! - `challenges_sent`, `challenges_failed`: storage challenges honest nodes sent whose outcome
 //!   is known (answered, failed or timed out; one still pending at the end or when its sender
 //!   went down is not counted), and those that failed.
@@ -117,6 +120,18 @@ pub struct SampleRow {
     /// Cumulative bytes (UDP payload) delivered per op, `;`-separated in `OPS` order, so
     /// per-op byte rates are exact rather than datagram rates times a mean size.
     pub bytes_by_op: String,
+    /// Verified and active entries, summed over live nodes' tables.
+    pub table_entries: u64,
+    /// Those at attacker addresses.
+    pub table_adversarial: u64,
+    /// Those at addresses no host has.
+    pub table_unknown: u64,
+    /// Candidates, summed over live nodes.
+    pub candidates: u64,
+    /// Candidates at addresses no host has (fake advertisements).
+    pub candidates_unknown: u64,
+    /// Entries of any state at unroutable addresses.
+    pub unroutable_entries: u64,
 }
 
 /// A sampled node's table (a row of `peers.csv`).
@@ -142,6 +157,14 @@ pub struct PeerRow {
     pub reliability_mean: f64,
     /// Lowest reliability of its peers.
     pub reliability_min: f64,
+    /// Active peers at attacker addresses.
+    pub active_adversarial: u32,
+    /// Verified and active peers at attacker addresses.
+    pub table_adversarial: u32,
+    /// Candidates at addresses no host has.
+    pub candidates_unknown: u32,
+    /// Mean reliability it holds of peers at attacker addresses (NaN if none).
+    pub reliability_mean_adversarial: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -177,8 +200,13 @@ pub struct Collector {
     record_state: BTreeMap<u64, RecordState>,
     /// Per node: records it holds (for clearing on an empty restart).
     held_by: BTreeMap<u32, BTreeSet<u64>>,
-    /// Reliability scores gathered at the last sample.
+    /// Reliability scores honest nodes hold of honest peers challenged at least once, at the
+    /// last sample.
     pub last_reliability: Vec<f64>,
+    /// The same of peers at attacker addresses.
+    pub last_adversary_reliability: Vec<f64>,
+    /// Scores of every verified or active peer at an attacker address, challenged or not.
+    pub last_adversary_reliability_all: Vec<f64>,
     /// Mean active peers at the last sample.
     pub last_active_mean: f64,
     /// When the last partition was healed, µs.
@@ -488,6 +516,7 @@ impl Collector {
         );
         let mut rel = self.last_reliability.clone();
         out.insert("honest_reliability_median".into(), quantile(&mut rel, 0.5));
+        out.insert("honest_reliability_entries".into(), rel.len() as f64);
         out.insert("active_peers_mean".into(), self.last_active_mean);
         let outcomes = self.challenges.values().flatten();
         let (sent, failed) = outcomes.fold((0u64, 0u64), |(n, f), &passed| {

@@ -28,6 +28,7 @@ pub const METRICS: &[&str] = &[
     "propagation_p50_ms",
     "propagation_p90_ms",
     "honest_reliability_median",
+    "honest_reliability_entries",
     "records_written",
     "records_lost",
     "records_unavailable",
@@ -41,6 +42,18 @@ pub const METRICS: &[&str] = &[
     "challenges_sent",
     "challenges_failed",
     "honest_records_evicted",
+    "attacker_datagrams",
+    "attacker_bytes",
+    "attacker_spoofed_datagrams",
+    "attacker_keys_ground",
+    "attacker_records_dropped",
+    "victim_honest_fraction_min",
+    "victim_honest_fraction_end",
+    "victim_get_success_rate",
+    "poisoned_table_fraction_max",
+    "fake_table_entries",
+    "unroutable_entries",
+    "fake_candidate_fraction",
 ];
 
 /// Whether `name` is a metric a run reports: one of [`METRICS`] or `datagrams_dropped_<reason>`.

@@ -15,7 +15,9 @@ use dave_core::store::EvictReason;
 use dave_core::time::Time;
 use ed25519_dalek::SigningKey;
 
-use super::host::{HostContext, Observation, PeerSummary, ScenarioHost, WriteRequest, WriteTicket};
+use super::host::{
+    HostContext, Observation, PeerClass, PeerSummary, ScenarioHost, WriteRequest, WriteTicket,
+};
 use crate::engine::SimTime;
 use crate::engine::host::{HostTransmit, SimHost};
 use crate::scenario::ConfigOverrides;
@@ -69,6 +71,15 @@ pub fn config_from(o: &ConfigOverrides) -> Config {
         addr_every,
         republish_every
     );
+    for (field, value) in [
+        (&mut c.test_before_evict, o.test_before_evict),
+        (&mut c.challenges, o.challenges),
+        (&mut c.anti_amplification, o.anti_amplification),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+        }
+    }
     if let Some(p) = o.reliability_decay {
         c.reliability_decay = p.0;
     }
@@ -197,22 +208,54 @@ impl ScenarioHost for DaveHost {
             .collect()
     }
 
-    fn peer_summary(&self) -> PeerSummary {
+    fn peer_summary(&self, classify: &dyn Fn(&SocketAddr) -> PeerClass) -> PeerSummary {
         let mut s = PeerSummary {
             records: self.node.record_count() as u32,
             ..PeerSummary::default()
         };
         for p in self.node.peers() {
-            match p.state {
-                PeerState::Candidate => s.candidates += 1,
-                PeerState::Verified => s.verified += 1,
-                PeerState::Active => s.active += 1,
+            let class = classify(&p.addr);
+            if !dave_core::addr::is_routable(&p.addr) {
+                s.unroutable += 1;
             }
             if p.is_edge {
                 s.edges += 1;
             }
-            if p.state != PeerState::Candidate {
-                s.reliability.push(p.reliability);
+            match p.state {
+                PeerState::Candidate => {
+                    s.candidates += 1;
+                    match class {
+                        PeerClass::Honest => {}
+                        PeerClass::Adversary => s.candidates_adversarial += 1,
+                        PeerClass::Unknown => s.candidates_unknown += 1,
+                    }
+                    continue;
+                }
+                PeerState::Verified => s.verified += 1,
+                PeerState::Active => {
+                    s.active += 1;
+                    if class == PeerClass::Adversary {
+                        s.active_adversarial += 1;
+                    }
+                }
+            }
+            let (all, challenged) = match class {
+                PeerClass::Honest => (&mut s.reliability, &mut s.reliability_challenged),
+                PeerClass::Adversary => {
+                    s.table_adversarial += 1;
+                    (
+                        &mut s.reliability_adversarial,
+                        &mut s.reliability_adversarial_challenged,
+                    )
+                }
+                PeerClass::Unknown => {
+                    s.table_unknown += 1;
+                    continue;
+                }
+            };
+            all.push(p.reliability);
+            if p.challenged {
+                challenged.push(p.reliability);
             }
         }
         s

@@ -90,6 +90,32 @@ impl Workload {
         }
     }
 
+    /// Makes `nodes` read too, from `from` on, each at the workload's `get_every` with a
+    /// stream of its own (`victim-reader`), so the scenario's readers draw what they drew
+    /// before: eclipse victims read so that `victim_get_success_rate` measures their lookups.
+    pub fn add_readers<H: ScenarioHost>(
+        &mut self,
+        stage: &mut Stage<'_, H>,
+        nodes: &[u32],
+        from: SimTime,
+    ) {
+        let Some(w) = &stage.scenario.workload else {
+            return;
+        };
+        if !H::SUPPORTS_WORKLOAD {
+            return;
+        }
+        for (k, &node) in nodes.iter().enumerate() {
+            let mut r = stage.stream("victim-reader", k as u64);
+            let first = w.start.0.max(from.0) + exp_interval(w.get_every.0, &mut r);
+            let slot = self.readers.len() as u32;
+            self.readers.push((node, r));
+            stage
+                .engine
+                .schedule(SimTime(first), Action::Workload(Act::Read(slot)));
+        }
+    }
+
     /// Performs one action; returns its trace text.
     pub fn handle<H: ScenarioHost>(
         &mut self,
