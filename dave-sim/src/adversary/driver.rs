@@ -10,24 +10,37 @@
 //! - At every sample it records the share of each eclipse victim's active table held by
 //!   attackers; at the end it sums every host's [`AttackCounters`] per group.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::ops::Range;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use rand::RngExt;
 use serde::Serialize;
 
+use dave_core::config::Config;
+use dave_core::id::{NodeId, RecordId};
+use dave_core::node::Node;
+use ed25519_dalek::SigningKey;
+use rand::SeedableRng;
+
 use super::eclipse::Eclipse;
+use super::liar::Liar;
 use super::poisoner::{Poison, Poisoner};
+use super::reflector::{Mark, ReflectPlan, ReflectionMeter, Reflector};
+use super::spammer::{SpamPlan, Spammer};
+use super::sybil::{Sybil, grind};
 use super::{AttackCounters, Attacker, AttackerContext};
 use crate::engine::SimTime;
+use crate::metrics::stats::quantile;
 use crate::network::addr;
 use crate::scenario::{AdversarySpec, Behaviour, RestartFrom, Scenario};
 use crate::sim::host::{PeerClass, ScenarioHost};
 use crate::sim::mixed::Mixed;
 use crate::sim::population::Population;
-use crate::sim::{Action, Roster, Stage, dave_host};
+use crate::sim::{Action, Roster, Stage, dave_host, workload};
 
 /// An adversary action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +57,8 @@ struct Group {
     addrs: Arc<Vec<SocketAddr>>,
     /// Honest node indices the group aims at.
     targets: Vec<u32>,
+    /// Records the group aims at (sybils: the first record of writer slots 0..targets).
+    records: Vec<u64>,
 }
 
 /// One eclipse victim's table over the run.
@@ -78,6 +93,8 @@ pub struct GroupReport {
 pub struct Adversaries {
     groups: Vec<Group>,
     victims: Vec<VictimTrack>,
+    /// Counts answers delivered to reflection victims (shared with the delivery tap).
+    meter: RefCell<Option<Rc<RefCell<ReflectionMeter>>>>,
 }
 
 impl Adversaries {
@@ -103,10 +120,17 @@ impl Adversaries {
                     honest_share: Vec::new(),
                 });
             }
+            let records = match (&spec.behaviour, &s.workload) {
+                (Behaviour::Sybil(y), Some(w)) => (0..y.targets.min(w.writers))
+                    .map(|slot| workload::first_record(seed, w, slot).0)
+                    .collect(),
+                _ => Vec::new(),
+            };
             out.groups.push(Group {
                 hosts,
                 addrs: Arc::new(addrs),
                 targets,
+                records,
             });
         }
         out
@@ -114,6 +138,9 @@ impl Adversaries {
 
     /// Schedules each group's start (and its victims' restart).
     pub fn schedule<H: ScenarioHost>(&mut self, stage: &mut Stage<'_, Mixed<H>>) {
+        for g in &self.groups {
+            stage.collector.add_targets(g.records.iter().copied());
+        }
         for (g, spec) in stage.scenario.adversaries.iter().enumerate() {
             let g = g as u32;
             stage
@@ -147,6 +174,7 @@ impl Adversaries {
                     .collect();
                 let targets: Vec<SocketAddr> =
                     group.targets.iter().map(|&i| honest[i as usize]).collect();
+                let records = closest_honest(stage, &group.records);
                 for (member, index) in group.hosts.clone().enumerate() {
                     let ctx = AttackerContext {
                         index,
@@ -160,6 +188,7 @@ impl Adversaries {
                         config: &config,
                         crypto: stage.crypto.clone(),
                         now: stage.engine.local_now(index),
+                        records: &records,
                     };
                     if let Some(host) = build(spec, &ctx) {
                         stage.engine.start(index, Mixed::Attacker(host));
@@ -278,8 +307,141 @@ impl Adversaries {
         );
         self.victim_gets(stage, metrics);
         self.poisoning(stage, metrics);
+        self.storage_attacks(stage, &reports, metrics);
         reports
     }
+
+    /// A meter for the answers reflection victims receive, when a group reflects.
+    pub fn reflection_meter(
+        &self,
+        s: &Scenario,
+        honest: &[SocketAddr],
+    ) -> Option<Rc<RefCell<ReflectionMeter>>> {
+        let mut meter = ReflectionMeter::default();
+        let mut any = false;
+        for (g, spec) in self.groups.iter().zip(&s.adversaries) {
+            if matches!(spec.behaviour, Behaviour::Reflector(_)) {
+                for &v in &g.targets {
+                    meter.watch(honest[v as usize], group_mark(&g.addrs));
+                    any = true;
+                }
+            }
+        }
+        self.meter_slot(any.then(|| Rc::new(RefCell::new(meter))))
+    }
+
+    fn meter_slot(
+        &self,
+        meter: Option<Rc<RefCell<ReflectionMeter>>>,
+    ) -> Option<Rc<RefCell<ReflectionMeter>>> {
+        *self.meter.borrow_mut() = meter.clone();
+        meter
+    }
+
+    /// Liar detection as measured, for the liar-detection chart: `None` without liars.
+    pub fn liar_detection<H: ScenarioHost>(
+        &self,
+        stage: &Stage<'_, Mixed<H>>,
+    ) -> Option<LiarCurve> {
+        let (kept, liars) = self.liars(stage.scenario)?;
+        Some(LiarCurve {
+            kept,
+            measured: stage
+                .collector
+                .detection_curve(|a| liars.contains(a), DETECTION_MIN_PAIRS),
+        })
+    }
+
+    /// The keep fraction of the first liar group and every liar address.
+    fn liars(&self, s: &Scenario) -> Option<(f64, BTreeSet<SocketAddr>)> {
+        let mut kept = None;
+        let mut addrs = BTreeSet::new();
+        for (g, spec) in self.groups.iter().zip(&s.adversaries) {
+            if let Behaviour::Liar(l) = &spec.behaviour {
+                kept.get_or_insert(l.keep.0);
+                addrs.extend(g.addrs.iter().copied());
+            }
+        }
+        kept.map(|k| (k, addrs))
+    }
+
+    /// `liar_*`, `spam_*` and `amplification_max`, for runs with those groups.
+    fn storage_attacks<H: ScenarioHost>(
+        &self,
+        stage: &Stage<'_, Mixed<H>>,
+        reports: &[GroupReport],
+        metrics: &mut BTreeMap<String, f64>,
+    ) {
+        let s = stage.scenario;
+        if self.liars(s).is_some() {
+            let c = &stage.collector;
+            let mut challenged = c.last_adversary_reliability.clone();
+            metrics.insert(
+                "liar_reliability_median".into(),
+                quantile(&mut challenged, 0.5),
+            );
+            let min = dave_host::config_from(&s.nodes.config).reliability_min;
+            let all = &c.last_adversary_reliability_all;
+            let below = all.iter().filter(|&&r| r < min).count();
+            metrics.insert(
+                "liar_detected_fraction".into(),
+                if all.is_empty() {
+                    f64::NAN
+                } else {
+                    below as f64 / all.len() as f64
+                },
+            );
+        }
+        let spam: Vec<&GroupReport> = reports
+            .iter()
+            .filter(|r| r.behaviour == "spammer")
+            .collect();
+        if !spam.is_empty() {
+            let sent: u64 = spam.iter().map(|r| r.counters.puts_sent).sum();
+            metrics.insert("spam_puts_sent".into(), sent as f64);
+            metrics.insert(
+                "spam_puts_accepted".into(),
+                stage.collector.foreign_stored as f64,
+            );
+        }
+        if let Some(meter) = self.meter.borrow().as_ref() {
+            let meter = meter.borrow();
+            let mut max = f64::NAN;
+            for (g, spec) in self.groups.iter().zip(&s.adversaries) {
+                if !matches!(spec.behaviour, Behaviour::Reflector(_)) || g.targets.is_empty() {
+                    continue;
+                }
+                for (k, &v) in g.targets.iter().enumerate() {
+                    // Member m of the group spoofs victim m % victims.
+                    let spent: u64 = g
+                        .hosts
+                        .clone()
+                        .enumerate()
+                        .filter(|(m, _)| m % g.targets.len() == k)
+                        .filter_map(|(_, i)| stage.engine.host(i).and_then(Mixed::attacker))
+                        .map(|a| a.counters().bytes_sent)
+                        .sum();
+                    if spent > 0 {
+                        let ratio = meter.bytes_to(&stage.engine.addr(v)) as f64 / spent as f64;
+                        max = if max.is_nan() { ratio } else { max.max(ratio) };
+                    }
+                }
+            }
+            metrics.insert("amplification_max".into(), max);
+        }
+    }
+}
+
+/// Fewest (challenger, liar) pairs a point of the measured detection curve stands on.
+const DETECTION_MIN_PAIRS: usize = 20;
+
+/// Liar detection measured in a run (drawn against `1 − s^n`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiarCurve {
+    /// The liars' keep fraction s.
+    pub kept: f64,
+    /// `(n, fraction of (challenger, liar) pairs caught within their first n challenges)`.
+    pub measured: Vec<(u32, f64)>,
 }
 
 impl Adversaries {
@@ -419,9 +581,122 @@ pub fn build(spec: &AdversarySpec, ctx: &AttackerContext<'_>) -> Option<Box<dyn 
                 ping_every_us: p.ping_every.0,
             },
         ))),
-        Behaviour::Sybil(_)
-        | Behaviour::Liar(_)
-        | Behaviour::Spammer(_)
-        | Behaviour::Reflector(_) => None,
+        Behaviour::Liar(l) => Some(Box::new(Liar::new(
+            attacker_node(ctx, None),
+            l.keep.0,
+            ctx.rng_seed,
+            ctx.crypto.clone(),
+        ))),
+        Behaviour::Sybil(y) => {
+            let &(target, within) = ctx
+                .records
+                .get(ctx.member as usize % ctx.records.len().max(1))?;
+            let mut rng = rand_chacha::ChaCha12Rng::from_seed(ctx.rng_seed);
+            let ground = grind(&mut rng, RecordId(target), within, u64::from(y.identities));
+            let targets = ctx.records.iter().map(|r| r.0).collect();
+            Some(Box::new(Sybil::new(
+                attacker_node(ctx, Some(ground.key)),
+                targets,
+                ground.keys_ground,
+            )))
+        }
+        Behaviour::Spammer(p) => Some(Box::new(Spammer::new(
+            SpamPlan {
+                kind: p.mode,
+                puts_per_sec: p.rate,
+                value_bytes: SPAM_VALUE_BYTES,
+                min_work: ctx.config.min_work,
+                distinct_keys: p.distinct_keys,
+                targets: ctx.honest.to_vec(),
+                start: ctx.now,
+            },
+            ctx.rng_seed,
+        ))),
+        Behaviour::Reflector(r) => {
+            let victim = *ctx
+                .targets
+                .get(ctx.member as usize % ctx.targets.len().max(1))?;
+            let reflectors = ctx
+                .honest
+                .iter()
+                .filter(|a| !ctx.targets.contains(a))
+                .copied()
+                .collect();
+            Some(Box::new(Reflector::new(
+                ReflectPlan {
+                    victim,
+                    reflectors,
+                    per_sec: r.rate,
+                    ping_share: 0.5,
+                    mark: group_mark(ctx.group),
+                    start: ctx.now,
+                },
+                ctx.rng_seed,
+            )))
+        }
     }
+}
+
+/// Bytes of a spam record's value: a typical small record.
+const SPAM_VALUE_BYTES: usize = 200;
+
+/// Edges of an attacker that runs a real node: a few honest nodes from its own stream.
+const ATTACKER_EDGES: usize = 3;
+
+/// A real `dave_core::Node` for an attacker (with its group key unless `key` is given), the
+/// honest nodes' config without backup events, and a few random honest edges.
+fn attacker_node(ctx: &AttackerContext<'_>, key: Option<SigningKey>) -> Node {
+    let mut rng = rand_chacha::ChaCha12Rng::from_seed(ctx.rng_seed);
+    let edges: Vec<SocketAddr> = (0..ATTACKER_EDGES.min(ctx.honest.len()))
+        .map(|_| ctx.honest[rng.random_range(0..ctx.honest.len())])
+        .collect();
+    let config = Config {
+        persist_events: false,
+        ..ctx.config.clone()
+    };
+    Node::new(
+        config,
+        key.unwrap_or_else(|| SigningKey::from_bytes(&ctx.key_seed)),
+        edges,
+        rng.random(),
+        ctx.crypto.clone() as Arc<dyn dave_core::crypto::Crypto>,
+        dave_core::time::Time::from_micros(ctx.now.0),
+    )
+}
+
+/// The mark a reflector group puts on its datagrams, from its first address.
+pub fn group_mark(group: &[SocketAddr]) -> Mark {
+    let mut h = blake3::Hasher::new_derive_key("dave-sim v1 reflector mark");
+    h.update(
+        group
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    Mark::from_seed(*h.finalize().as_bytes())
+}
+
+/// Each record with the XOR distance of the closest honest node to it (honest identities are
+/// functions of the seed; a real attacker learns them by crawling).
+fn closest_honest<H: ScenarioHost>(
+    stage: &Stage<'_, Mixed<H>>,
+    records: &[u64],
+) -> Vec<(u64, u64)> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let ids: Vec<NodeId> = (0..stage.honest_count())
+        .map(|i| {
+            let key = SigningKey::from_bytes(&stage.seed_bytes("node-key", u64::from(i)));
+            NodeId::from_public_key(&key.verifying_key().to_bytes())
+        })
+        .collect();
+    records
+        .iter()
+        .map(|&r| {
+            let closest = ids.iter().map(|&id| RecordId(r).distance(id)).min();
+            (r, closest.unwrap_or(u64::MAX))
+        })
+        .collect()
 }

@@ -107,6 +107,9 @@ pub struct AttackerContext<'a> {
     pub crypto: Arc<MemoCrypto>,
     /// Local time at start.
     pub now: SimTime,
+    /// Records the group aims at, with the XOR distance of the closest honest node to each
+    /// (sybil targets; empty for other behaviours).
+    pub records: &'a [(u64, u64)],
 }
 
 pub mod liar;

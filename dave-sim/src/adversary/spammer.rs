@@ -1,5 +1,6 @@
-//! The spammer: a small state machine of its own that floods PUTs at a fixed rate, each with a
-//! new key, in one of three kinds that test the three record checks of §3 a receiver pays for.
+//! The spammer: a small state machine of its own that floods PUTs at a fixed rate, cycling
+//! through `distinct_keys` keys of its own (a repeated key is a newer version), in one of
+//! three kinds that test the three record checks of §3 a receiver pays for.
 //!
 //! - `bad_signature`: a forged signature under the spammer's key, with proof-of-work mined over
 //!   it. Work covers only salt and signature, not the key, so one mined (salt, signature) pair
@@ -19,39 +20,28 @@ use ed25519_dalek::SigningKey;
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha12Rng;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use super::{AdversaryEvent, AttackCounters, Attacker};
 use crate::engine::SimTime;
 use crate::engine::host::{HostTransmit, SimHost};
+use crate::scenario::SpamMode;
 
 /// Bytes of a spam key: an 8-byte sequence number and 8 random bytes, so every key is new.
 const SPAM_KEY_LEN: usize = 16;
-
-/// What kind of PUT a spammer sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SpamKind {
-    /// Forged signature, valid work over it.
-    BadSignature,
-    /// Valid signature, too little work.
-    LowWork,
-    /// Valid signature, exactly the minimum work.
-    MinimalWork,
-}
 
 /// How a spammer floods.
 #[derive(Debug, Clone)]
 pub struct SpamPlan {
     /// What it sends.
-    pub kind: SpamKind,
+    pub kind: SpamMode,
     /// PUTs per second (virtual time).
     pub puts_per_sec: f64,
     /// Value bytes per record (key is 16 bytes).
     pub value_bytes: usize,
     /// The network's `min_work`.
     pub min_work: u32,
+    /// Distinct keys it cycles through (a repeated key is a newer version of the record).
+    pub distinct_keys: u32,
     /// Where the PUTs go, chosen uniformly for each one.
     pub targets: Vec<SocketAddr>,
     /// Local time of the first PUT.
@@ -67,6 +57,8 @@ pub struct Spammer {
     next: SimTime,
     sent: u64,
     due: u64,
+    /// Random first half of every key, so two spammers' keys never collide.
+    key_prefix: [u8; 8],
     /// The (salt, signature, work) reused by `bad_signature` spam.
     forged: Option<([u8; 16], [u8; 64], [u8; 32])>,
     counters: AttackCounters,
@@ -80,6 +72,7 @@ impl Spammer {
         plan.min_work = plan.min_work.min(MAX_MINABLE_WORK);
         let mut rng = ChaCha12Rng::from_seed(seed);
         let key = SigningKey::from_bytes(&rng.random());
+        let key_prefix = rng.random();
         let interval_us = if plan.puts_per_sec > 0.0 {
             (1e6 / plan.puts_per_sec).max(1.0) as u64
         } else {
@@ -89,6 +82,7 @@ impl Spammer {
             next: plan.start,
             plan,
             key,
+            key_prefix,
             rng,
             interval_us,
             sent: 0,
@@ -101,14 +95,15 @@ impl Spammer {
     /// The record of the next PUT, built for local time `now_ms`.
     fn next_record(&mut self, now_ms: u64) -> Dat {
         let mut key = [0u8; SPAM_KEY_LEN];
-        key[..8].copy_from_slice(&self.sent.to_le_bytes());
-        key[8..].copy_from_slice(&self.rng.random::<[u8; 8]>());
+        key[..8].copy_from_slice(&self.key_prefix);
+        let index = self.sent % u64::from(self.plan.distinct_keys.max(1));
+        key[8..].copy_from_slice(&index.to_le_bytes());
         let val: Vec<u8> = (0..self.plan.value_bytes)
             .map(|_| self.rng.random())
             .collect();
         let min_work = self.plan.min_work;
         match self.plan.kind {
-            SpamKind::MinimalWork => Dat::new(
+            SpamMode::MinimalWork => Dat::new(
                 &self.key,
                 &key,
                 &val,
@@ -118,7 +113,7 @@ impl Spammer {
                 self.rng.random(),
             )
             .expect("new() bounds the value and the work so the record fits and can be mined"),
-            SpamKind::LowWork => {
+            SpamMode::LowWork => {
                 let sig = sign_digest(&self.key, &sign_digest_of(&key, &val, now_ms));
                 let (salt, work) = loop {
                     let salt: [u8; 16] = self.rng.random();
@@ -130,7 +125,7 @@ impl Spammer {
                 };
                 self.record(key, val, now_ms, salt, sig, work)
             }
-            SpamKind::BadSignature => {
+            SpamMode::BadSignature => {
                 let (salt, sig, work) = match self.forged {
                     Some(f) => f,
                     None => {
@@ -238,7 +233,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Runs a spammer for one virtual second into a real node and returns what the node said.
-    fn flood(kind: SpamKind) -> (Vec<Event>, BTreeSet<Vec<u8>>, AttackCounters) {
+    fn flood(kind: SpamMode) -> (Vec<Event>, BTreeSet<Vec<u8>>, AttackCounters) {
         let config = Config {
             min_work: 8,
             persist_events: false,
@@ -250,6 +245,7 @@ mod tests {
             puts_per_sec: 50.0,
             value_bytes: 32,
             min_work: 8,
+            distinct_keys: 1000,
             targets: vec![addr(9)],
             start: SimTime(1_000_000),
         };
@@ -289,9 +285,9 @@ mod tests {
     #[test]
     fn each_kind_is_refused_for_exactly_its_reason() {
         for (kind, reason) in [
-            (SpamKind::BadSignature, Some(DatError::SignatureInvalid)),
-            (SpamKind::LowWork, Some(DatError::WorkInvalid)),
-            (SpamKind::MinimalWork, None),
+            (SpamMode::BadSignature, Some(DatError::SignatureInvalid)),
+            (SpamMode::LowWork, Some(DatError::WorkInvalid)),
+            (SpamMode::MinimalWork, None),
         ] {
             let (events, keys, c) = flood(kind);
             assert_eq!(c.puts_sent, 51, "{kind:?}: 50 a second, both ends included");

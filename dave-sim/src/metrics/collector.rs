@@ -216,6 +216,9 @@ pub struct Collector {
     pub challenges: BTreeMap<(u32, SocketAddr), Vec<bool>>,
     /// Workload records pushed out of a full store (node, record pairs).
     pub honest_records_evicted: u64,
+    /// Stores by honest nodes of records the workload did not write (only spammers write
+    /// others), for `spam_puts_accepted`.
+    pub foreign_stored: u64,
     /// Records the sybils aim at (hex RecordIds), for `targeted_get_success_rate`.
     targets: BTreeSet<String>,
 }
@@ -370,6 +373,9 @@ impl Collector {
     pub fn stored(&mut self, now: SimTime, node: u32, record: u64) {
         self.held_by.entry(node).or_default().insert(record);
         let target = self.replicas_target;
+        if !self.record_state.contains_key(&record) {
+            self.foreign_stored += 1;
+        }
         if let Some(s) = self.record_state.get_mut(&record) {
             s.holders.insert(node);
             if s.ever.insert(node) && s.delays_us.len() < target {

@@ -251,7 +251,39 @@ fn check_adversary(s: &Scenario, i: usize, g: &AdversarySpec) -> Result<(), Prob
                 );
             }
         }
-        Behaviour::Reflector(r) => victims("reflector.victims", r.victims)?,
+        Behaviour::Reflector(r) => {
+            victims("reflector.victims", r.victims)?;
+            positive_rate(&format!("{base}.behaviour.reflector.rate"), r.rate)?;
+        }
+        Behaviour::Spammer(p) => {
+            positive_rate(&format!("{base}.behaviour.spammer.rate"), p.rate)?;
+            if p.distinct_keys == 0 {
+                return fail(
+                    &format!("{base}.behaviour.spammer.distinct_keys"),
+                    "distinct_keys must be at least 1",
+                );
+            }
+        }
+        Behaviour::Sybil(y) => {
+            // Targets are the first records of writer slots 0..targets, so the workload must
+            // have that many writers.
+            let writers = s.workload.as_ref().map_or(0, |w| w.writers);
+            if y.targets == 0 || y.targets > writers {
+                return fail(
+                    &format!("{base}.behaviour.sybil.targets"),
+                    format!(
+                        "targets must be between 1 and the workload's {writers} writers (a target is a writer's first record)"
+                    ),
+                );
+            }
+            if y.identities == 0 {
+                return fail(
+                    &format!("{base}.behaviour.sybil.identities"),
+                    "identities must be at least 1",
+                );
+            }
+        }
+        Behaviour::Liar(_) => {}
         Behaviour::Poisoner(p) => {
             if p.fake.0 + p.unroutable.0 > 1.0 {
                 return fail(
@@ -266,21 +298,17 @@ fn check_adversary(s: &Scenario, i: usize, g: &AdversarySpec) -> Result<(), Prob
                 );
             }
         }
-        Behaviour::Sybil(_) | Behaviour::Liar(_) | Behaviour::Spammer(_) => {}
-    }
-    if matches!(
-        g.behaviour,
-        Behaviour::Sybil(_) | Behaviour::Liar(_) | Behaviour::Spammer(_) | Behaviour::Reflector(_)
-    ) {
-        return fail(
-            &format!("{base}.behaviour"),
-            format!(
-                "behaviour `{}` is not implemented by this version of dave-sim (eclipse and poisoner are)",
-                g.behaviour.name()
-            ),
-        );
     }
     Ok(())
+}
+
+/// A rate per second must be a finite number above 0.
+fn positive_rate(path: &str, rate: f64) -> Result<(), Problem> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(())
+    } else {
+        fail(path, format!("rate must be a number above 0, not {rate}"))
+    }
 }
 
 fn check_set(path: &str, set: &NodeSet, n: u32) -> Result<(), Problem> {
