@@ -105,9 +105,10 @@ pub struct Config {
     pub reliability_min: f64,
     /// Bucket size (§5).
     pub k: usize,
-    /// Non-edge peers of one network group allowed per bucket (§5).
+    /// Non-edge peers of one network group allowed per bucket (§5); 0 means no limit.
     pub group_limit: usize,
-    /// Non-edge peers of one network group allowed in the whole table (§5).
+    /// Non-edge peers of one network group allowed in the whole table (§5), and candidates of
+    /// one group in the candidate list; 0 means no limit.
     pub group_limit_table: usize,
     /// Addresses an AUTH PONG may carry; a PONG with more is rejected whole (§5).
     pub npeer_limit: usize,
@@ -151,6 +152,16 @@ pub struct Config {
     /// keeps a record it writes and hands nothing over. Short-lived clients (`dave-node put` and
     /// `get`) run read-only so that they do not skew other nodes' tables and reliability scores.
     pub read_only: bool,
+    /// Defence switch (§5): a newcomer to a full bucket waits while the worst incumbent is
+    /// pinged, and enters only if it stays silent. `false` evicts the worst incumbent at once
+    /// (the undefended table of the eclipse studies); only simulations turn it off.
+    pub test_before_evict: bool,
+    /// Defence switch (§9): storage challenges run every CHALLENGE_EVERY. `false` never sends
+    /// one, so reliability stays at 0.5 and liars are never found out.
+    pub challenges: bool,
+    /// Defence switch (§8): answers to an address without a round trip stay within 3× of what
+    /// it sent. `false` answers everything in full (the reflection studies' undefended node).
+    pub anti_amplification: bool,
 }
 
 impl Default for Config {
@@ -188,6 +199,9 @@ impl Default for Config {
             refresh_every: Duration::from_secs(600),
             persist_events: true,
             read_only: false,
+            test_before_evict: true,
+            challenges: true,
+            anti_amplification: true,
         }
     }
 }

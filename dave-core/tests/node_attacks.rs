@@ -352,3 +352,33 @@ fn replies_to_an_unverified_address_never_exceed_three_times_what_it_sent() {
         answered.get()
     );
 }
+
+#[test]
+fn with_anti_amplification_off_an_unverified_address_gets_full_answers() {
+    let cfg = dave_core::config::Config {
+        anti_amplification: false,
+        ..test_config()
+    };
+    let mut net = Net::new(4, cfg, 7);
+    net.run_for(Duration::from_secs(25));
+    let victim = SocketAddr::from(([99, 1, 7, 1], 4242));
+    let ping = encode(&Message::Ping {
+        kind: PingKind::Auth,
+        nonce: [3; 32],
+        pad_to: 0,
+    });
+    let received = ping.len();
+    let to = net.addrs[0];
+    net.inject(victim, to, ping);
+    net.run_for(Duration::from_secs(1));
+    let sent: usize = net
+        .outside
+        .iter()
+        .filter(|(_, d)| d.to == victim)
+        .map(|(_, d)| d.bytes.len())
+        .sum();
+    assert!(
+        sent > 3 * received,
+        "an unpadded AUTH PING ({received} B) drew a full AUTH PONG and PING ({sent} B)"
+    );
+}

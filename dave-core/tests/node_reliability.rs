@@ -114,3 +114,43 @@ fn a_node_that_drops_records_loses_its_standing_and_its_records_move() {
     }
     assert_eq!(net.nodes[liar].record_count(), 0);
 }
+
+#[test]
+fn with_challenges_off_no_challenge_is_sent_and_scores_stay_at_the_prior() {
+    let cfg = dave_core::config::Config {
+        challenges: false,
+        ..test_config()
+    };
+    let mut net = Net::new(8, cfg.clone(), 4);
+    net.run_for(Duration::from_secs(30));
+    for r in 0..8usize {
+        let dat = make_dat(
+            &key(51, r),
+            format!("rec{r}").as_bytes(),
+            b"payload",
+            net.now.as_millis(),
+            cfg.min_work,
+        );
+        net.nodes[r].put(net.now, dat).unwrap();
+        net.flush(r);
+    }
+    net.run_for(Duration::from_secs(120));
+    let challenge_events = net
+        .events
+        .iter()
+        .flatten()
+        .filter(|(_, e)| {
+            matches!(
+                e,
+                Event::ChallengePassed { .. } | Event::ChallengeFailed { .. }
+            )
+        })
+        .count();
+    assert_eq!(challenge_events, 0);
+    assert!(
+        net.nodes
+            .iter()
+            .flat_map(|n| n.peers())
+            .all(|p| !p.challenged && p.reliability == 0.5)
+    );
+}

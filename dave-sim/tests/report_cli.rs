@@ -62,8 +62,6 @@ fn run_writes_charts_report_and_pcap() {
         "lookups_latency.png",
         "lookups_hops.png",
         "reliability.png",
-        "liar_detection.png",
-        "eclipse.png",
         "traffic.png",
         "drops.png",
         "storage.png",
@@ -71,8 +69,18 @@ fn run_writes_charts_report_and_pcap() {
         let bytes = std::fs::read(out.join(chart)).unwrap_or_else(|e| panic!("{chart}: {e}"));
         assert_eq!(&bytes[1..4], b"PNG", "{chart}");
     }
+    for attack_only in ["liar_detection.png", "eclipse.png"] {
+        assert!(
+            !out.join(attack_only).exists(),
+            "{attack_only} has no data here"
+        );
+    }
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("--seed 3"), "{md}");
+    assert!(
+        !md.contains("eclipse.png") && !md.contains("liar_detection.png"),
+        "{md}"
+    );
     assert!(md.contains("| `get_success_rate` | >= 0.5 |"), "{md}");
     assert!(md.contains("| mean lookup hops |"), "{md}");
     assert!(

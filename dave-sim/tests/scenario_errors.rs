@@ -142,13 +142,54 @@ fn cross_field_rule_points_at_the_offending_value() {
 }
 
 #[test]
-fn adversaries_are_refused_as_not_supported_yet() {
-    let (path, _, _, problem) = invalid(&replace(
-        r#""expect""#,
-        r#""adversaries": [{"behaviour": "eclipse"}], "expect""#,
+fn adversary_mistakes_name_the_field_and_its_position() {
+    let group = |g: &str| replace(r#""expect""#, &format!(r#""adversaries": [{g}], "expect""#));
+    // A misspelt parameter of one behaviour.
+    let (path, line, _, problem) = invalid(&group(
+        r#"{"behaviour": {"eclipse": {"victim": 1}}, "addresses": 10}"#,
     ));
-    assert_eq!(path, "adversaries");
-    assert!(problem.contains("not supported yet"), "{problem}");
+    assert_eq!(
+        (path.as_str(), line),
+        ("adversaries[0].behaviour.eclipse.victim", 8)
+    );
+    assert!(problem.contains("unknown field `victim`"), "{problem}");
+    // An unknown behaviour.
+    let (path, _, _, problem) =
+        invalid(&group(r#"{"behaviour": {"flooder": {}}, "addresses": 10}"#));
+    assert_eq!(path, "adversaries[0].behaviour");
+    assert!(problem.contains("unknown variant `flooder`"), "{problem}");
+    // An unknown field of the group.
+    let (path, _, _, problem) = invalid(&group(
+        r#"{"behaviour": {"liar": {"keep": 0.5}}, "addresses": 10, "size": 3}"#,
+    ));
+    assert_eq!(path, "adversaries[0].size");
+    assert!(problem.contains("unknown field `size`"), "{problem}");
+    // Cross-field rules, located in the text.
+    let (path, line, _, problem) = invalid(&group(
+        r#"{"behaviour": {"eclipse": {}}, "addresses": 10, "ipv4_24s": 11}"#,
+    ));
+    assert_eq!((path.as_str(), line), ("adversaries.0.ipv4_24s", 8));
+    assert!(
+        problem.contains("between 1 and the group's 10 addresses"),
+        "{problem}"
+    );
+    let (path, _, _, problem) = invalid(&group(
+        r#"{"behaviour": {"eclipse": {"victims": 9}}, "addresses": 10}"#,
+    ));
+    assert_eq!(path, "adversaries.0.behaviour.eclipse.victims");
+    assert!(problem.contains("non-seed"), "{problem}");
+    let (path, _, _, problem) = invalid(&group(r#"{"behaviour": {"liar": {}}, "addresses": 0}"#));
+    assert_eq!(path, "adversaries.0.addresses");
+    assert!(problem.contains("at least one"), "{problem}");
+    // And a good group parses.
+    let s = scenario::parse(
+        "s.json",
+        &group(r#"{"behaviour": {"eclipse": {"victims": 2}}, "addresses": 40, "ipv4_24s": 4, "start": "10s"}"#),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.adversaries.len(), 1);
+    assert_eq!(s.adversaries[0].behaviour.name(), "eclipse");
 }
 
 #[test]
@@ -212,11 +253,20 @@ fn schema_describes_the_format() {
     let schema: serde_json::Value = serde_json::from_str(&scenario::schema_json()).unwrap();
     let props = &schema["properties"];
     for key in [
-        "name", "duration", "network", "nodes", "edges", "churn", "faults", "workload", "expect",
+        "name",
+        "duration",
+        "network",
+        "nodes",
+        "edges",
+        "churn",
+        "faults",
+        "workload",
+        "adversaries",
+        "expect",
     ] {
         assert!(props.get(key).is_some(), "schema lacks {key}");
     }
-    assert!(props.get("adversaries").is_none());
+    assert!(props.get("adversaries").is_some());
 }
 
 #[test]

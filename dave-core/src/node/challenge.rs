@@ -49,6 +49,9 @@ impl Node {
             Timer::Challenge,
             Some(self.now + self.config.challenge_every),
         );
+        if !self.config.challenges {
+            return;
+        }
         for _ in 0..SAMPLES {
             let random = self.random_u64();
             let Some(entry) = self.store.sample(random) else {

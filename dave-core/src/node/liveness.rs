@@ -86,7 +86,8 @@ impl Node {
 
     /// Signs and queues an AUTH PONG with as many shared peers as the allowance permits.
     fn send_auth_pong(&mut self, to: SocketAddr, nonce: [u8; 32]) -> bool {
-        let round_trip = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip());
+        let round_trip = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip())
+            || !self.config.anti_amplification;
         let mut n = self.config.npeer_limit.min(u8::MAX as usize);
         if !round_trip {
             let allowance = self.amp.allowance(&to).min(usize::MAX as u64) as usize;

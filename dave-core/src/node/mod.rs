@@ -317,6 +317,7 @@ impl Node {
             state: PeerState::Candidate,
             is_edge: false,
             reliability: 0.5,
+            challenged: false,
             last_seen: None,
             rtt: None,
         });
@@ -405,6 +406,9 @@ impl Node {
     /// Queues an answer of `len` bytes to `to` if the anti-amplification rule allows it (§8):
     /// free to an address that passed a round trip, else within 3× of what it sent.
     fn may_answer(&mut self, to: SocketAddr, len: usize) -> bool {
+        if !self.config.anti_amplification {
+            return true;
+        }
         if self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip()) {
             return true;
         }

@@ -79,13 +79,12 @@ impl Candidates {
         if self.position(&candidate.addr).is_some() {
             return Offer::Known;
         }
-        if self
+        let same_group = self
             .list
             .iter()
             .filter(|c| c.group == candidate.group)
-            .count()
-            >= group_limit
-        {
+            .count();
+        if !super::within_limit(same_group, group_limit) {
             return Offer::GroupFull;
         }
         if capacity == 0 {

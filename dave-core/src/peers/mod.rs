@@ -54,6 +54,8 @@ pub struct PeerInfo {
     pub is_edge: bool,
     /// Its reliability score (§9); 0.5 until challenged.
     pub reliability: f64,
+    /// Whether it has ever been challenged (its score is more than the 0.5 prior).
+    pub challenged: bool,
     /// When it last answered a ping correctly.
     pub last_seen: Option<Time>,
     /// Smoothed round-trip time, once measured.
@@ -165,6 +167,7 @@ impl Peer {
             state: self.state(),
             is_edge: self.edge,
             reliability: self.reliability.score(),
+            challenged: self.reliability.challenged(),
             last_seen: self.last_pong,
             rtt: self.srtt,
         }
@@ -353,7 +356,8 @@ impl PeerTable {
             .filter_map(|&i| self.get(i))
             .filter(|p| p.group == group)
             .count();
-        in_table < config.group_limit_table && in_bucket < config.group_limit
+        within_limit(in_table, config.group_limit_table)
+            && within_limit(in_bucket, config.group_limit)
     }
 
     /// The bucket a verified NodeId belongs in, unless it is ours or already present.
@@ -390,9 +394,10 @@ impl PeerTable {
             return Admit::BucketFull;
         };
         let worst_score = self.get(worst).map_or(0.0, |p| p.reliability.score());
-        if worst_score < config.reliability_min {
+        if worst_score < config.reliability_min || !config.test_before_evict {
             // §9: unreliable peers are evicted first, without a liveness test: being alive
-            // is not what they fail at.
+            // is not what they fail at. Without test-before-evict (a defence switched off)
+            // every newcomer displaces the worst incumbent the same way.
             let evicted = self.remove(worst);
             self.place(peer);
             return match evicted {
@@ -605,6 +610,11 @@ impl PeerTable {
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
         self.groups.get(&group).copied().unwrap_or(0) as usize
     }
+}
+
+/// Whether `count` peers of one group leave room for one more under `limit` (0: no limit).
+pub(crate) fn within_limit(count: usize, limit: usize) -> bool {
+    limit == 0 || count < limit
 }
 
 #[cfg(test)]

@@ -16,6 +16,11 @@ impl Reliability {
         (self.successes + 1.0) / (self.successes + self.failures + 2.0)
     }
 
+    /// Whether any challenge outcome has been recorded (decay never reaches zero).
+    pub fn challenged(&self) -> bool {
+        self.successes > 0.0 || self.failures > 0.0
+    }
+
     /// Records one challenge outcome after decaying both counts by `decay`.
     pub fn record(&mut self, passed: bool, decay: f64) {
         self.successes *= decay;

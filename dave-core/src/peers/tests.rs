@@ -251,3 +251,50 @@ fn schedule_orders_due_peers() {
     assert_eq!(table.pop_due(Time::from_millis(10)), Some(b));
     assert_eq!(table.next_due(), None);
 }
+
+#[test]
+fn group_limits_of_zero_disable_them() {
+    let cfg = Config {
+        group_limit: 0,
+        group_limit_table: 0,
+        ..config()
+    };
+    let mut table = PeerTable::new(NodeId(0));
+    // Four peers of one /24 in one bucket and more in others: no group limit refuses any.
+    for (i, bucket_bit) in [63u32, 63, 63, 63, 62, 61].into_iter().enumerate() {
+        let admit = table.admit(
+            verified((1 << bucket_bit) | i as u64, addr(7, i as u8 + 1)),
+            Time::ZERO,
+            &cfg,
+        );
+        assert!(matches!(admit, Admit::Added(_)), "peer {i}: {admit:?}");
+    }
+    assert_eq!(table.group_count(network_group(&addr(7, 1))), 6);
+    let mut candidates = Candidates::default();
+    for host in 1..=10 {
+        let c = Candidate {
+            addr: addr(9, host),
+            group: network_group(&addr(9, host)),
+            ping: None,
+        };
+        assert_eq!(candidates.offer(c, 64, 0, 0), Offer::Added);
+    }
+}
+
+#[test]
+fn without_test_before_evict_a_newcomer_displaces_the_worst_incumbent_at_once() {
+    let cfg = Config {
+        test_before_evict: false,
+        ..config()
+    };
+    let mut table = PeerTable::new(NodeId(0));
+    for i in 0..4u8 {
+        table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
+    }
+    let newcomer = verified((1 << 63) | 99, addr(50, 1));
+    let admit = table.admit(newcomer.clone(), Time::ZERO, &cfg);
+    assert!(matches!(admit, Admit::Replaced { .. }), "{admit:?}");
+    assert!(table.evictions.is_empty(), "no liveness test");
+    assert!(table.by_addr(&newcomer.addr).is_some());
+    assert_eq!(table.bucket_len(63), 4);
+}

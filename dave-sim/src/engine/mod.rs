@@ -168,6 +168,11 @@ impl<H: SimHost, A> Engine<H, A> {
         self.slots[node as usize].addr
     }
 
+    /// The node at an address, if any host has it (attackers' fake addresses have none).
+    pub fn index_of(&self, addr: &SocketAddr) -> Option<u32> {
+        self.by_addr.get(addr).copied()
+    }
+
     /// A node's local clock reading now.
     pub fn local_now(&self, node: u32) -> SimTime {
         SimTime(self.slots[node as usize].clock.local(self.now))

@@ -16,8 +16,22 @@
 //! - `records_misplaced`: records some node still holds (a backup of a down node counts) that
 //!   none of their REPLICAS XOR-closest live nodes holds at the end: a lookup, which ends at the
 //!   closest nodes, may not find them. Records nobody holds are `records_lost` instead.
+//! - `honest_reliability_median`: over the scores honest nodes hold, at the last sample, of
+//!   honest peers challenged at least once (an unchallenged peer sits at the 0.5 prior and
+//!   says nothing); `honest_reliability_entries` is how many such scores there are.
+//! - `challenges_sent`, `challenges_failed`: storage challenges honest nodes sent whose outcome
+//!   is known (answered, failed or timed out; one still pending at the end or when its sender
+//!   went down is not counted), and those that failed.
+//! - `honest_records_evicted`: (node, record) pairs where a workload record was pushed out of a
+//!   full store by a newcomer (expiry does not count).
+//! - `targeted_get_success_rate`: `get_success_rate` over the GETs of records an attacker group
+//!   aims at (the sybils' targets); NaN when there are none.
+//! - `get_success_rate_after_heal`: `get_success_rate` over the GETs started at or after the
+//!   last heal (NaN without one): whether the two sides of a partition converged, records
+//!   written on one side during the split included.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
 
 use serde::Serialize;
 
@@ -143,6 +157,18 @@ pub struct SampleRow {
     /// [`BYTE_COLUMNS`], so per-op byte rates are exact rather than datagram rates times a mean
     /// size.
     pub bytes_by_op: [u64; OPS.len()],
+    /// Verified and active entries, summed over live nodes' tables.
+    pub table_entries: u64,
+    /// Those at attacker addresses.
+    pub table_adversarial: u64,
+    /// Those at addresses no host has.
+    pub table_unknown: u64,
+    /// Candidates, summed over live nodes.
+    pub candidates: u64,
+    /// Candidates at addresses no host has (fake advertisements).
+    pub candidates_unknown: u64,
+    /// Entries of any state at unroutable addresses.
+    pub unroutable_entries: u64,
 }
 
 /// `timeseries.csv` columns of [`SampleRow::datagrams_by_op`], one per op of [`OPS`].
@@ -174,7 +200,7 @@ pub const BYTE_COLUMNS: [&str; OPS.len()] = [
 impl Serialize for SampleRow {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut row = serializer.serialize_struct("SampleRow", 12 + 2 * OPS.len())?;
+        let mut row = serializer.serialize_struct("SampleRow", 18 + 2 * OPS.len())?;
         row.serialize_field("time_s", &self.time_s)?;
         row.serialize_field("class", self.class)?;
         row.serialize_field("nodes_up", &self.nodes_up)?;
@@ -187,6 +213,12 @@ impl Serialize for SampleRow {
         row.serialize_field("records_held", &self.records_held)?;
         row.serialize_field("active_peers_mean", &finite(self.active_peers_mean))?;
         row.serialize_field("reliability_median", &finite(self.reliability_median))?;
+        row.serialize_field("table_entries", &self.table_entries)?;
+        row.serialize_field("table_adversarial", &self.table_adversarial)?;
+        row.serialize_field("table_unknown", &self.table_unknown)?;
+        row.serialize_field("candidates", &self.candidates)?;
+        row.serialize_field("candidates_unknown", &self.candidates_unknown)?;
+        row.serialize_field("unroutable_entries", &self.unroutable_entries)?;
         for (name, count) in DATAGRAM_COLUMNS.iter().zip(&self.datagrams_by_op) {
             row.serialize_field(name, count)?;
         }
@@ -236,6 +268,15 @@ pub struct PeerRow {
     /// Lowest reliability of its peers (NaN, an empty cell, without peers).
     #[serde(serialize_with = "nan_as_empty")]
     pub reliability_min: f64,
+    /// Active peers at attacker addresses.
+    pub active_adversarial: u32,
+    /// Verified and active peers at attacker addresses.
+    pub table_adversarial: u32,
+    /// Candidates at addresses no host has.
+    pub candidates_unknown: u32,
+    /// Mean reliability it holds of peers at attacker addresses (NaN, an empty cell, if none).
+    #[serde(serialize_with = "nan_as_empty")]
+    pub reliability_mean_adversarial: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -271,12 +312,45 @@ pub struct Collector {
     record_state: BTreeMap<u64, RecordState>,
     /// Per node: records it holds (for clearing on an empty restart).
     held_by: BTreeMap<u32, BTreeSet<u64>>,
-    /// Reliability scores gathered at the last sample.
+    /// Reliability scores honest nodes hold of honest peers challenged at least once, at the
+    /// last sample.
     pub last_reliability: Vec<f64>,
+    /// The same of peers at attacker addresses.
+    pub last_adversary_reliability: Vec<f64>,
+    /// Scores of every verified or active peer at an attacker address, challenged or not.
+    pub last_adversary_reliability_all: Vec<f64>,
     /// Mean active peers at the last sample.
     pub last_active_mean: f64,
     /// `records_misplaced`, once [`Collector::placement`] has run.
     misplaced: Option<u64>,
+    /// When the last partition was healed, µs.
+    last_heal: Option<u64>,
+    /// Outcomes of the storage challenges each honest node sent each peer address, in order
+    /// (true: passed). Keyed by (challenger, peer) so iteration is deterministic.
+    pub challenges: BTreeMap<(u32, SocketAddr), Vec<bool>>,
+    /// Workload records pushed out of a full store (node, record pairs).
+    pub honest_records_evicted: u64,
+    /// Stores by honest nodes of records the workload did not write (only spammers write
+    /// others), for `spam_puts_accepted`.
+    pub foreign_stored: u64,
+    /// Records the sybils aim at (hex RecordIds), for `targeted_get_success_rate`.
+    targets: BTreeSet<String>,
+}
+
+/// Found ÷ (finished + unfinished past the grace), NaN when nothing counts.
+fn success_rate(gets: &[&LookupRow], end: SimTime) -> f64 {
+    let counted = gets
+        .iter()
+        .filter(|l| {
+            l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
+        })
+        .count();
+    let found = gets.iter().filter(|l| l.finished && l.success).count();
+    if counted == 0 {
+        f64::NAN
+    } else {
+        found as f64 / counted as f64
+    }
 }
 
 fn hex(record: u64) -> String {
@@ -349,6 +423,46 @@ impl Collector {
         );
     }
 
+    /// Records an attacker group aims at: GETs of them are also counted apart.
+    pub fn add_targets(&mut self, records: impl IntoIterator<Item = u64>) {
+        self.targets.extend(records.into_iter().map(hex));
+    }
+
+    /// Liar detection as measured: for each n, among the (honest challenger, peer) pairs whose
+    /// peer `is_liar` and that ran at least n challenges, the fraction that saw a failure among
+    /// the first n (compare `1 − s^n`, PROTOCOL.md §9). Stops where fewer than `min_pairs`
+    /// pairs remain, so the tail is not one pair's luck.
+    pub fn detection_curve(
+        &self,
+        is_liar: impl Fn(&SocketAddr) -> bool,
+        min_pairs: usize,
+    ) -> Vec<(u32, f64)> {
+        let runs: Vec<&Vec<bool>> = self
+            .challenges
+            .iter()
+            .filter(|((_, peer), _)| is_liar(peer))
+            .map(|(_, outcomes)| outcomes)
+            .collect();
+        let mut curve = Vec::new();
+        for n in 1u32.. {
+            let long: Vec<&&Vec<bool>> = runs.iter().filter(|o| o.len() >= n as usize).collect();
+            if long.len() < min_pairs.max(1) {
+                break;
+            }
+            let caught = long
+                .iter()
+                .filter(|o| o[..n as usize].iter().any(|passed| !passed))
+                .count();
+            curve.push((n, caught as f64 / long.len() as f64));
+        }
+        curve
+    }
+
+    /// A partition was healed at `now`.
+    pub fn healed(&mut self, now: SimTime) {
+        self.last_heal = Some(now.0);
+    }
+
     /// A lookup finished.
     pub fn lookup_done(
         &mut self,
@@ -373,6 +487,9 @@ impl Collector {
     pub fn stored(&mut self, now: SimTime, node: u32, record: u64) {
         self.held_by.entry(node).or_default().insert(record);
         let target = self.replicas_target;
+        if !self.record_state.contains_key(&record) {
+            self.foreign_stored += 1;
+        }
         if let Some(s) = self.record_state.get_mut(&record) {
             s.holders.insert(node);
             if s.ever.insert(node) && s.delays_us.len() < target {
@@ -381,8 +498,19 @@ impl Collector {
         }
     }
 
-    /// A node dropped a record.
-    pub fn forgotten(&mut self, node: u32, record: u64) {
+    /// A storage challenge `node` sent `peer` ended.
+    pub fn challenged(&mut self, node: u32, peer: SocketAddr, passed: bool) {
+        self.challenges
+            .entry((node, peer))
+            .or_default()
+            .push(passed);
+    }
+
+    /// A node dropped a record; `pushed_out` when a newcomer took its place in a full store.
+    pub fn forgotten(&mut self, node: u32, record: u64, pushed_out: bool) {
+        if pushed_out && self.record_state.contains_key(&record) {
+            self.honest_records_evicted += 1;
+        }
         if let Some(set) = self.held_by.get_mut(&node) {
             set.remove(&record);
         }
@@ -450,25 +578,30 @@ impl Collector {
     /// The named metrics derived from the rows (workload part).
     pub fn metrics(&self, end: SimTime, out: &mut BTreeMap<String, f64>) {
         let gets: Vec<&LookupRow> = self.lookups.iter().filter(|l| l.kind == "get").collect();
-        let counted = gets
-            .iter()
-            .filter(|l| {
-                l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
-            })
-            .count();
-        let found = gets.iter().filter(|l| l.finished && l.success).count();
         out.insert("gets".into(), gets.len() as f64);
         out.insert(
             "puts".into(),
             self.lookups.iter().filter(|l| l.kind == "put").count() as f64,
         );
+        out.insert("get_success_rate".into(), success_rate(&gets, end));
+        let after_heal = self.last_heal.map_or(f64::NAN, |heal| {
+            let heal_s = heal as f64 / 1e6;
+            let later: Vec<&LookupRow> = gets
+                .iter()
+                .copied()
+                .filter(|l| l.time_s >= heal_s)
+                .collect();
+            success_rate(&later, end)
+        });
+        out.insert("get_success_rate_after_heal".into(), after_heal);
+        let targeted: Vec<&LookupRow> = gets
+            .iter()
+            .copied()
+            .filter(|l| self.targets.contains(&l.record))
+            .collect();
         out.insert(
-            "get_success_rate".into(),
-            if counted == 0 {
-                f64::NAN
-            } else {
-                found as f64 / counted as f64
-            },
+            "targeted_get_success_rate".into(),
+            success_rate(&targeted, end),
         );
         let mut lat: Vec<f64> = gets
             .iter()
@@ -528,13 +661,79 @@ impl Collector {
         );
         let mut rel = self.last_reliability.clone();
         out.insert("honest_reliability_median".into(), quantile(&mut rel, 0.5));
+        out.insert("honest_reliability_entries".into(), rel.len() as f64);
         out.insert("active_peers_mean".into(), self.last_active_mean);
+        let outcomes = self.challenges.values().flatten();
+        let (sent, failed) = outcomes.fold((0u64, 0u64), |(n, f), &passed| {
+            (n + 1, f + u64::from(!passed))
+        });
+        out.insert("challenges_sent".into(), sent as f64);
+        out.insert("challenges_failed".into(), failed as f64);
+        out.insert(
+            "honest_records_evicted".into(),
+            self.honest_records_evicted as f64,
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn get(c: &mut Collector, t_s: u64, id: u64, found: bool) {
+        c.lookup_started(SimTime(t_s * 1_000_000), 0, id, "get", 7);
+        c.lookup_done(SimTime(t_s * 1_000_000 + 1), 0, id, found, 1, 1);
+    }
+
+    #[test]
+    fn success_after_heal_counts_only_gets_started_after_it() {
+        let mut c = Collector::new(5);
+        get(&mut c, 10, 1, false);
+        get(&mut c, 20, 2, false);
+        let mut m = BTreeMap::new();
+        c.metrics(SimTime(100_000_000), &mut m);
+        assert!(
+            m["get_success_rate_after_heal"].is_nan(),
+            "no heal, no value"
+        );
+        c.healed(SimTime(30_000_000));
+        get(&mut c, 30, 3, true);
+        get(&mut c, 40, 4, true);
+        get(&mut c, 50, 5, false);
+        c.metrics(SimTime(100_000_000), &mut m);
+        assert_eq!(m["get_success_rate"], 0.4);
+        assert!(m["targeted_get_success_rate"].is_nan());
+        c.add_targets([7]);
+        c.metrics(SimTime(100_000_000), &mut m);
+        assert_eq!(m["targeted_get_success_rate"], 0.4);
+        assert!((m["get_success_rate_after_heal"] - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn challenges_and_capacity_evictions_of_workload_records_are_counted() {
+        let mut c = Collector::new(5);
+        let peer: SocketAddr = "10.0.0.1:4000".parse().expect("address");
+        c.challenged(0, peer, true);
+        c.challenged(0, peer, false);
+        c.challenged(1, peer, false);
+        c.record_written(SimTime(0), 0, 7);
+        c.stored(SimTime(1), 2, 7);
+        c.stored(SimTime(1), 2, 8);
+        c.forgotten(2, 7, true);
+        c.forgotten(2, 8, true); // not a workload record
+        c.stored(SimTime(2), 3, 7);
+        c.forgotten(3, 7, false); // expired
+        let mut m = BTreeMap::new();
+        c.metrics(SimTime(10), &mut m);
+        assert_eq!(m["challenges_sent"], 3.0);
+        assert_eq!(m["challenges_failed"], 2.0);
+        assert_eq!(m["honest_records_evicted"], 1.0);
+        assert_eq!(c.challenges[&(0, peer)], vec![true, false]);
+        // Pairs (0, peer): pass, fail; (1, peer): fail. n=1: 1 of 2 caught; n=2: 1 of 1.
+        assert_eq!(c.detection_curve(|_| true, 1), vec![(1, 0.5), (2, 1.0)]);
+        assert_eq!(c.detection_curve(|_| true, 2), vec![(1, 0.5)]);
+        assert!(c.detection_curve(|_| false, 1).is_empty());
+    }
 
     fn misplaced(c: &Collector) -> f64 {
         let mut out = BTreeMap::new();

@@ -4,9 +4,10 @@
 //! testable with synthetic data and the simulator can evolve its output with one place to follow.
 //!
 //! Decisions where the run's data is coarser than a chart would like:
-//! - Reliability: `peers.csv` keeps, per sampled node, the mean score it holds of its peers; the
-//!   band is over those per-node means. This version of the simulator has no adversaries, so
-//!   every sampled peer counts as honest and the adversarial series is empty.
+//! - Reliability: `peers.csv` keeps, per sampled node, the mean score it holds of its honest
+//!   peers and of its peers at attacker addresses; each band is over those per-node means.
+//! - Eclipse: the attackers' share of a victim's active table is one minus the honest share
+//!   the adversary driver sampled (edges count as the honest peers they are).
 //! - Traffic by op over time: datagrams and bytes per second come from the cumulative per-op
 //!   counters of consecutive samples (`timeseries.csv` `datagrams_delivered_<op>`, `bytes_delivered_<op>`), so both
 //!   are exact over each sample interval.
@@ -24,7 +25,7 @@ use super::markdown::theory_rows;
 use super::{
     ChartMeta, EclipseData, ExpectationRow, HopModel, LookupData, LookupRow, OpSeries,
     PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput, StorageData, TheoryRow,
-    TrafficData, TrafficPoint,
+    TrafficData, TrafficPoint, VictimSeries,
 };
 use crate::metrics::collector::{PROPAGATION_WINDOW_US, SampleRow};
 use crate::network::OPS;
@@ -85,7 +86,7 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
             ),
             detection: None,
         },
-        eclipse: EclipseData::default(),
+        eclipse: eclipse(output),
         traffic: traffic(output),
         storage: StorageData {
             // Holdings are taken from live nodes at the end, so "per node" means per live node.
@@ -139,6 +140,27 @@ fn propagation(output: &RunOutput, target: u64, duration_s: f64) -> PropagationD
     }
 }
 
+/// Attackers' share of each eclipse victim's active table (one minus the honest share the
+/// run sampled), with the earliest eclipse group's start.
+fn eclipse(output: &RunOutput) -> EclipseData {
+    let scenario = &output.summary.scenario_config;
+    EclipseData {
+        attack_start_s: output
+            .victims
+            .iter()
+            .map(|v| scenario.adversaries[v.group as usize].start.as_micros() as f64 / 1e6)
+            .reduce(f64::min),
+        victims: output
+            .victims
+            .iter()
+            .map(|v| VictimSeries {
+                label: format!("node {} ({})", v.node, v.addr),
+                points: v.honest_share.iter().map(|&(t, h)| (t, 1.0 - h)).collect(),
+            })
+            .collect(),
+    }
+}
+
 /// Per sample time, the mean score each sampled live node holds of its peers.
 fn reliability(output: &RunOutput) -> Vec<ReliabilitySnapshot> {
     let mut by_time: BTreeMap<u64, ReliabilitySnapshot> = BTreeMap::new();
@@ -152,6 +174,11 @@ fn reliability(output: &RunOutput) -> Vec<ReliabilitySnapshot> {
         });
         if row.reliability_mean.is_finite() {
             snapshot.of_honest.push(row.reliability_mean);
+        }
+        if row.reliability_mean_adversarial.is_finite() {
+            snapshot
+                .of_adversarial
+                .push(row.reliability_mean_adversarial);
         }
     }
     by_time.into_values().collect()
@@ -264,6 +291,12 @@ mod tests {
             reliability_median: 0.0,
             datagrams_by_op,
             bytes_by_op,
+            table_entries: 0,
+            table_adversarial: 0,
+            table_unknown: 0,
+            candidates: 0,
+            candidates_unknown: 0,
+            unroutable_entries: 0,
         }
     }
 

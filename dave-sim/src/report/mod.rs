@@ -140,11 +140,21 @@ pub fn write_report(input: &ReportInput, dir: &Path) -> Result<Vec<PathBuf>, Rep
     let meta = &input.meta;
     let mut written = Vec::new();
     let mut entries = Vec::new();
+    // Charts only attacks fill are left out, file and report.md entry, when the run has no
+    // data for them (issue 9): an empty attack chart in every honest run says nothing.
+    let skip = |file: &str| match file {
+        "eclipse.png" => input.eclipse.victims.iter().all(|v| v.points.is_empty()),
+        "liar_detection.png" => input.reliability.detection.is_none(),
+        _ => false,
+    };
     let mut add = |file: &'static str,
                    heading: &'static str,
                    sentence: String,
                    render: &dyn Fn(&Path) -> Result<(), ReportError>|
      -> Result<(), ReportError> {
+        if skip(file) {
+            return Ok(());
+        }
         let path = dir.join(file);
         render(&path)?;
         written.push(path);

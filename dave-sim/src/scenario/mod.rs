@@ -5,6 +5,7 @@
 //! the original text first (so positions are real); overrides are applied afterwards to the
 //! JSON tree and a failure there is blamed on the `--set` argument that caused it.
 
+pub mod adversary;
 pub mod duration;
 pub mod locate;
 pub mod network;
@@ -17,6 +18,7 @@ pub mod values;
 
 use std::path::Path;
 
+pub use adversary::*;
 pub use duration::SimDuration;
 pub use network::*;
 pub use overrides::Override;

@@ -45,6 +45,15 @@ impl ConfigOverrides {
             addr_every,
             republish_every
         );
+        for (field, value) in [
+            (&mut c.test_before_evict, self.test_before_evict),
+            (&mut c.challenges, self.challenges),
+            (&mut c.anti_amplification, self.anti_amplification),
+        ] {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
         if let Some(p) = self.reliability_decay {
             c.reliability_decay = p.0;
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::adversary::AdversarySpec;
 use super::duration::SimDuration;
 use super::network::NetworkSpec;
 use super::values::{Bound, NodeSet, Positive, Probability};
@@ -55,10 +56,9 @@ pub struct Scenario {
     /// Writers and readers.
     #[serde(default)]
     pub workload: Option<WorkloadSpec>,
-    /// Attackers: not supported by this version of dave-sim; present only to give a clear error.
-    #[serde(default, skip_serializing)]
-    #[schemars(skip)]
-    pub adversaries: Option<Unsupported>,
+    /// Attacker groups (see `scenario::adversary`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adversaries: Vec<AdversarySpec>,
     /// Bounds on named metrics checked at the end (exit 1 if one misses).
     #[serde(default)]
     pub expect: BTreeMap<MetricName, Bound>,
@@ -70,18 +70,6 @@ pub struct Scenario {
 
 fn default_sample_every() -> SimDuration {
     SimDuration::from_secs(5)
-}
-
-/// A section this version parses only to refuse with a clear message.
-#[derive(Debug, Clone)]
-pub struct Unsupported;
-
-impl<'de> Deserialize<'de> for Unsupported {
-    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
-        Err(serde::de::Error::custom(
-            "adversaries are not supported yet by this version of dave-sim (only the network side, spoofed sources, exists); remove the section",
-        ))
-    }
 }
 
 /// The honest population.
@@ -148,6 +136,12 @@ pub struct ConfigOverrides {
     pub drop_after: Option<SimDuration>,
     pub addr_every: Option<SimDuration>,
     pub republish_every: Option<SimDuration>,
+    /// Defence switch: test-before-evict (§5); `false` evicts the worst incumbent at once.
+    pub test_before_evict: Option<bool>,
+    /// Defence switch: storage challenges (§9).
+    pub challenges: Option<bool>,
+    /// Defence switch: the 3× anti-amplification budget (§8).
+    pub anti_amplification: Option<bool>,
 }
 
 /// Bootstrap: nodes `0..seeds` are seed nodes; every node is given `count` distinct random seed

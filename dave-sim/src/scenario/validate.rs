@@ -1,6 +1,7 @@
 //! Rules that involve more than one field (single values are checked while parsing).
 //! Each failure is `(JSON path, problem)`; the loader adds the file, line and column.
 
+use super::adversary::{AdversarySpec, Behaviour};
 use super::network::*;
 use super::types::*;
 use super::values::NodeSet;
@@ -16,7 +17,7 @@ const MAX_KEY_PLUS_VALUE: u32 = 1267;
 /// /24 prefixes available in one /16.
 const SLASH24_PER_16: u32 = 256;
 /// /16 prefixes the address plan can hand out (see `network::addr`).
-pub const MAX_SLASH16: u32 = 100 * 256;
+pub const MAX_SLASH16: u32 = crate::network::addr::HONEST_SLASH16;
 
 type Problem = (String, String);
 
@@ -146,6 +147,9 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
             );
         }
     }
+    for (i, group) in s.adversaries.iter().enumerate() {
+        check_adversary(s, i, group)?;
+    }
     s.nodes
         .config
         .to_config()
@@ -180,6 +184,151 @@ fn check_population(s: &Scenario) -> Result<(), Problem> {
         super::regression::check(regression)?;
     }
     Ok(())
+}
+
+/// Attacker hosts a run may have in all (each is a host of the engine).
+const MAX_ATTACKERS: u32 = 100_000;
+
+fn check_adversary(s: &Scenario, i: usize, g: &AdversarySpec) -> Result<(), Problem> {
+    let base = format!("adversaries.{i}");
+    let n = g.addresses;
+    if n == 0 {
+        return fail(
+            &format!("{base}.addresses"),
+            "a group needs at least one address",
+        );
+    }
+    let total: u64 = s.adversaries.iter().map(|g| u64::from(g.addresses)).sum();
+    if total > u64::from(MAX_ATTACKERS) {
+        return fail(
+            &format!("{base}.addresses"),
+            format!("at most {MAX_ATTACKERS} attacker addresses in all"),
+        );
+    }
+    let s24 = g.ipv4_24s.unwrap_or(n);
+    if s24 == 0 || s24 > n {
+        return fail(
+            &format!("{base}.ipv4_24s"),
+            format!("ipv4_24s must be between 1 and the group's {n} addresses"),
+        );
+    }
+    if n.div_ceil(s24) > 250 {
+        return fail(
+            &format!("{base}.ipv4_24s"),
+            "at most 250 addresses fit in one /24",
+        );
+    }
+    let s16 = g.ipv4_16s.unwrap_or(s24);
+    if s16 == 0 || s16 > s24 || s24.div_ceil(s16) > SLASH24_PER_16 {
+        return fail(
+            &format!("{base}.ipv4_16s"),
+            format!(
+                "ipv4_16s must be between 1 and the group's {s24} /24s, with at most 256 /24s per /16"
+            ),
+        );
+    }
+    let slash16s: u64 = s
+        .adversaries
+        .iter()
+        .map(|g| u64::from(g.ipv4_16s.unwrap_or(g.ipv4_24s.unwrap_or(g.addresses))))
+        .sum();
+    let max16 = crate::network::addr::ATTACKER_SLASH16;
+    if slash16s > u64::from(max16) {
+        return fail(
+            &format!("{base}.ipv4_16s"),
+            format!(
+                "attacker groups may use at most {max16} /16 prefixes in all: pack them with ipv4_24s/ipv4_16s"
+            ),
+        );
+    }
+    if g.start > s.duration {
+        return fail(
+            &format!("{base}.start"),
+            format!(
+                "start {} is after the end of the run ({})",
+                g.start, s.duration
+            ),
+        );
+    }
+    let non_seed = s.nodes.count - s.edges.seeds.min(s.nodes.count);
+    let victims = |path: &str, v: u32| {
+        if v == 0 || v > non_seed {
+            fail(
+                &format!("{base}.behaviour.{path}"),
+                format!("victims must be between 1 and the {non_seed} non-seed honest nodes"),
+            )
+        } else {
+            Ok(())
+        }
+    };
+    match &g.behaviour {
+        Behaviour::Eclipse(e) => {
+            victims("eclipse.victims", e.victims)?;
+            if e.ping_every.0 == 0 {
+                return fail(
+                    &format!("{base}.behaviour.eclipse.ping_every"),
+                    "ping_every must be greater than 0",
+                );
+            }
+        }
+        Behaviour::Reflector(r) => {
+            victims("reflector.victims", r.victims)?;
+            positive_rate(&format!("{base}.behaviour.reflector.rate"), r.rate)?;
+        }
+        Behaviour::Spammer(p) => {
+            positive_rate(&format!("{base}.behaviour.spammer.rate"), p.rate)?;
+            if p.distinct_keys == 0 {
+                return fail(
+                    &format!("{base}.behaviour.spammer.distinct_keys"),
+                    "distinct_keys must be at least 1",
+                );
+            }
+        }
+        Behaviour::Sybil(y) => {
+            // Targets are the first records of writer slots 0..targets, so the workload must
+            // have that many writers.
+            let writers = s.workload.as_ref().map_or(0, |w| w.writers);
+            if y.targets == 0 || y.targets > writers {
+                return fail(
+                    &format!("{base}.behaviour.sybil.targets"),
+                    format!(
+                        "targets must be between 1 and the workload's {writers} writers (a target is a writer's first record)"
+                    ),
+                );
+            }
+            if y.identities == 0 {
+                return fail(
+                    &format!("{base}.behaviour.sybil.identities"),
+                    "identities must be at least 1",
+                );
+            }
+        }
+        Behaviour::Liar(_) => {}
+        Behaviour::Poisoner(p) => {
+            if p.fake.0 + p.unroutable.0 > 1.0 {
+                return fail(
+                    &format!("{base}.behaviour.poisoner.unroutable"),
+                    "fake + unroutable must be at most 1",
+                );
+            }
+            if p.ping_every.0 == 0 {
+                return fail(
+                    &format!("{base}.behaviour.poisoner.ping_every"),
+                    "ping_every must be greater than 0",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A rate per second must be a finite number above 0.
+fn positive_rate(path: &str, rate: f64) -> Result<(), Problem> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(())
+    } else {
+        fail(path, format!("rate must be a number above 0, not {rate}"))
+    }
 }
 
 fn check_set(path: &str, set: &NodeSet, n: u32) -> Result<(), Problem> {

@@ -11,10 +11,13 @@ use dave_core::dat::Dat;
 use dave_core::event::{Event, LookupKind};
 use dave_core::node::Node;
 use dave_core::peers::PeerState;
+use dave_core::store::EvictReason;
 use dave_core::time::Time;
 use ed25519_dalek::SigningKey;
 
-use super::host::{HostContext, Observation, PeerSummary, ScenarioHost, WriteRequest, WriteTicket};
+use super::host::{
+    HostContext, Observation, PeerClass, PeerSummary, ScenarioHost, WriteRequest, WriteTicket,
+};
 use crate::engine::SimTime;
 use crate::engine::host::{HostTransmit, SimHost};
 
@@ -129,7 +132,18 @@ impl ScenarioHost for DaveHost {
                 Observation::Other
             }
             Event::RecordStored { record, .. } => Observation::Stored { record: record.0 },
-            Event::RecordEvicted { record, .. } => Observation::Forgotten { record: record.0 },
+            Event::RecordEvicted { record, reason } => Observation::Forgotten {
+                record: record.0,
+                pushed_out: *reason == EvictReason::Capacity,
+            },
+            Event::ChallengePassed { addr, .. } => Observation::Challenge {
+                peer: *addr,
+                passed: true,
+            },
+            Event::ChallengeFailed { addr, .. } => Observation::Challenge {
+                peer: *addr,
+                passed: false,
+            },
             _ => Observation::Other,
         }
     }
@@ -146,22 +160,54 @@ impl ScenarioHost for DaveHost {
             .collect()
     }
 
-    fn peer_summary(&self) -> PeerSummary {
+    fn peer_summary(&self, classify: &dyn Fn(&SocketAddr) -> PeerClass) -> PeerSummary {
         let mut s = PeerSummary {
             records: self.node.record_count() as u32,
             ..PeerSummary::default()
         };
         for p in self.node.peers() {
-            match p.state {
-                PeerState::Candidate => s.candidates += 1,
-                PeerState::Verified => s.verified += 1,
-                PeerState::Active => s.active += 1,
+            let class = classify(&p.addr);
+            if !dave_core::addr::is_routable(&p.addr) {
+                s.unroutable += 1;
             }
             if p.is_edge {
                 s.edges += 1;
             }
-            if p.state != PeerState::Candidate {
-                s.reliability.push(p.reliability);
+            match p.state {
+                PeerState::Candidate => {
+                    s.candidates += 1;
+                    match class {
+                        PeerClass::Honest => {}
+                        PeerClass::Adversary => s.candidates_adversarial += 1,
+                        PeerClass::Unknown => s.candidates_unknown += 1,
+                    }
+                    continue;
+                }
+                PeerState::Verified => s.verified += 1,
+                PeerState::Active => {
+                    s.active += 1;
+                    if class == PeerClass::Adversary {
+                        s.active_adversarial += 1;
+                    }
+                }
+            }
+            let (all, challenged) = match class {
+                PeerClass::Honest => (&mut s.reliability, &mut s.reliability_challenged),
+                PeerClass::Adversary => {
+                    s.table_adversarial += 1;
+                    (
+                        &mut s.reliability_adversarial,
+                        &mut s.reliability_adversarial_challenged,
+                    )
+                }
+                PeerClass::Unknown => {
+                    s.table_unknown += 1;
+                    continue;
+                }
+            };
+            all.push(p.reliability);
+            if p.challenged {
+                challenged.push(p.reliability);
             }
         }
         s

@@ -58,6 +58,7 @@ impl Faults {
                 if partitioned {
                     self.fired[k] += 1;
                 }
+                stage.collector.healed(stage.engine.now());
             }
             FaultSpec::Crash { nodes, .. } => {
                 for i in nodes.indices(n) {

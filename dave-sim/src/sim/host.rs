@@ -56,7 +56,19 @@ pub struct WriteTicket {
     pub pubkey: [u8; 32],
 }
 
-/// A node's peer table at a sample time.
+/// Who sits at an address, as the simulator knows it (a node does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerClass {
+    /// An honest node of the scenario.
+    Honest,
+    /// A host of an attacker group.
+    Adversary,
+    /// No host at all: a fake address (routable-looking or not) that someone advertised.
+    Unknown,
+}
+
+/// A node's peer table at a sample time. Counts are over every entry; the `_adversarial` and
+/// `_unknown` ones split them by [`PeerClass`] of the entry's address.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PeerSummary {
     /// Unverified candidate addresses.
@@ -67,8 +79,27 @@ pub struct PeerSummary {
     pub active: u32,
     /// Edge peers among them.
     pub edges: u32,
-    /// Reliability scores this node holds of its verified and active peers.
+    /// Active peers at attacker addresses.
+    pub active_adversarial: u32,
+    /// Verified or active peers at attacker addresses.
+    pub table_adversarial: u32,
+    /// Verified or active peers at addresses no host has (should stay 0: such an address
+    /// cannot answer a ping).
+    pub table_unknown: u32,
+    /// Candidates at attacker addresses.
+    pub candidates_adversarial: u32,
+    /// Candidates at addresses no host has (fake advertisements).
+    pub candidates_unknown: u32,
+    /// Entries of any state at unroutable addresses (§5: never added, so should stay 0).
+    pub unroutable: u32,
+    /// Reliability scores this node holds of its verified and active honest peers.
     pub reliability: Vec<f64>,
+    /// The same, only of peers challenged at least once.
+    pub reliability_challenged: Vec<f64>,
+    /// Reliability scores of verified and active peers at attacker addresses.
+    pub reliability_adversarial: Vec<f64>,
+    /// The same, only of peers challenged at least once.
+    pub reliability_adversarial_challenged: Vec<f64>,
     /// Records in its store.
     pub records: u32,
 }
@@ -96,6 +127,15 @@ pub enum Observation {
     Forgotten {
         /// RecordId.
         record: u64,
+        /// Pushed out of a full store by a newcomer (not expired).
+        pushed_out: bool,
+    },
+    /// A storage challenge this node sent had its outcome (§9).
+    Challenge {
+        /// The challenged peer.
+        peer: SocketAddr,
+        /// Whether it proved it holds the record.
+        passed: bool,
     },
     /// Nothing the metrics track.
     Other,
@@ -116,8 +156,8 @@ pub trait ScenarioHost: SimHost + Sized {
     fn read(&mut self, now: SimTime, pubkey: &[u8; 32], key: &[u8]) -> Option<u64>;
     /// Interprets an event, updating the backup log.
     fn observe(event: &Self::Event, backup: &mut Self::Backup) -> Observation;
-    /// The peer table now.
-    fn peer_summary(&self) -> PeerSummary;
+    /// The peer table now, its entries classified by `classify`.
+    fn peer_summary(&self, classify: &dyn Fn(&SocketAddr) -> PeerClass) -> PeerSummary;
     /// XOR distance from this node to each record it stores, for the storage chart; hosts
     /// without a store hold nothing.
     fn held_distances(&self) -> Vec<u64> {
@@ -150,7 +190,7 @@ impl ScenarioHost for EchoHost {
         Observation::Other
     }
 
-    fn peer_summary(&self) -> PeerSummary {
+    fn peer_summary(&self, _: &dyn Fn(&SocketAddr) -> PeerClass) -> PeerSummary {
         PeerSummary::default()
     }
 }

@@ -30,13 +30,15 @@
 //! honest-only measures stop at [`Stage::honest_count`]. It seeds their keys and random
 //! streams with purposes of its own ([`Stage::seed_bytes`], [`Stage::stream`]), so adding it
 //! shifts no honest node's randomness (every honest stream is keyed by the honest node's
-//! purpose and index). The engine runs one host type, so hosts of another kind join the
-//! honest one in an enum host implementing [`host::ScenarioHost`]. Scheduling order is part
-//! of the trace: a new driver schedules after the existing ones.
+//! purpose and index). The engine runs one host type, [`mixed::Mixed`]: an honest host or a
+//! boxed `adversary::Attacker`; [`crate::adversary::driver`] is the driver that does all
+//! this for the scenario's `adversaries`. Scheduling order is part of the trace: a new driver
+//! schedules after the existing ones.
 
 pub mod dave_host;
 pub mod faults;
 pub mod host;
+pub mod mixed;
 pub mod net_params;
 pub mod output;
 pub mod population;
@@ -50,6 +52,7 @@ use std::time::Instant;
 
 use rand_chacha::ChaCha12Rng;
 
+use crate::adversary::driver::{self as adversary, Adversaries};
 use crate::crypto_model::SimCrypto;
 use crate::engine::rng;
 use crate::engine::trace::Trace;
@@ -59,6 +62,7 @@ use crate::network::Network;
 use crate::scenario::Scenario;
 use faults::Faults;
 use host::{Observation, ScenarioHost};
+use mixed::{Mixed, MixedEvent};
 pub use output::{
     ExpectationResult, FaultReport, OpTraffic, RunOutput, Summary, TheoryRow, Timing,
 };
@@ -96,6 +100,8 @@ pub enum Action {
     Workload(workload::Act),
     /// Sample time series and peer tables.
     Sample,
+    /// Attacker groups start, victims restart.
+    Adversary(adversary::Act),
 }
 
 /// What every driver shares: the engine and the run's fixed inputs.
@@ -150,19 +156,21 @@ impl<'s, H: ScenarioHost> Stage<'s, H> {
 }
 
 struct World<'s, H: ScenarioHost> {
-    stage: Stage<'s, H>,
-    population: Population<H>,
+    stage: Stage<'s, Mixed<H>>,
+    population: Population<Mixed<H>>,
     workload: Workload,
     faults: Faults,
-    events: Vec<Emitted<H::Event>>,
+    adversaries: Adversaries,
+    events: Vec<Emitted<MixedEvent<H::Event>>>,
 }
 
-/// Runs a scenario with hosts of type `H`.
+/// Runs a scenario with honest hosts of type `H` and the scenario's attacker groups.
 pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) -> RunOutput {
     let started = Instant::now();
     let seed = options.seed.unwrap_or(scenario.seed);
-    let roster = Roster::honest(scenario, seed);
-    let population = Population::<H>::new(scenario, seed, &roster.addrs);
+    let mut roster = Roster::honest(scenario, seed);
+    let population = Population::<Mixed<H>>::new(scenario, seed, &roster.addrs);
+    let adversaries = Adversaries::new(scenario, seed, &mut roster);
     let mut stage = Stage::new(scenario, seed, roster, std::mem::take(&mut options.trace));
     if let Some(tap) = options.tap.take() {
         stage.engine.set_delivery_tap(tap);
@@ -172,6 +180,7 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
         stage,
         population,
         workload: Workload::default(),
+        adversaries,
         events: Vec::new(),
     };
     world.schedule_start();
@@ -183,7 +192,10 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
     }
     world.drain_events();
     sampling::sample(&mut world.stage, end);
+    world.adversaries.sample(&world.stage, end);
     world.faults.close_partition(&world.stage.engine);
+    let mut attack_metrics = std::collections::BTreeMap::new();
+    let groups = world.adversaries.finish(&world.stage, &mut attack_metrics);
     summary::finish(
         world.stage,
         summary::Tally {
@@ -191,6 +203,9 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
             churn_joins: world.population.joins,
             writes_skipped: world.workload.skipped,
             faults: world.faults.reports(scenario),
+            attack_metrics,
+            groups,
+            victims: world.adversaries.victims().to_vec(),
         },
         started,
     )
@@ -202,13 +217,21 @@ impl<H: ScenarioHost> World<'_, H> {
         self.faults.schedule(&mut self.stage);
         self.workload.schedule(&mut self.stage);
         sampling::schedule(&mut self.stage);
+        self.adversaries.schedule(&mut self.stage);
+        for (nodes, from) in self.adversaries.victim_readers(self.stage.scenario) {
+            self.workload.add_readers(&mut self.stage, &nodes, from);
+        }
     }
 
     fn drain_events(&mut self) {
         self.stage.engine.take_events(&mut self.events);
         let collector = &mut self.stage.collector;
         for e in self.events.drain(..) {
-            match H::observe(&e.event, self.population.backup_mut(e.node)) {
+            // Attackers keep no backup; what they do is in their counters.
+            if matches!(e.event, MixedEvent::Attacker(_)) {
+                continue;
+            }
+            match Mixed::<H>::observe(&e.event, self.population.backup_mut(e.node)) {
                 Observation::LookupDone {
                     lookup,
                     found,
@@ -216,7 +239,12 @@ impl<H: ScenarioHost> World<'_, H> {
                     queries,
                 } => collector.lookup_done(e.time, e.node, lookup, found, hops, queries),
                 Observation::Stored { record } => collector.stored(e.time, e.node, record),
-                Observation::Forgotten { record } => collector.forgotten(e.node, record),
+                Observation::Forgotten { record, pushed_out } => {
+                    collector.forgotten(e.node, record, pushed_out)
+                }
+                Observation::Challenge { peer, passed } => {
+                    collector.challenged(e.node, peer, passed)
+                }
                 Observation::Other => {}
             }
         }
@@ -228,8 +256,10 @@ impl<H: ScenarioHost> World<'_, H> {
             Action::Population(act) => self.population.handle(stage, t, act),
             Action::Fault(k) => self.faults.fire(stage, &mut self.population, k as usize),
             Action::Workload(act) => self.workload.handle(stage, t, act),
+            Action::Adversary(act) => self.adversaries.handle(stage, &mut self.population, act),
             Action::Sample => {
                 sampling::sample(stage, t);
+                self.adversaries.sample(stage, t);
                 if let Some(p) = options.progress.as_mut() {
                     p(t, stage.engine.events_processed());
                 }

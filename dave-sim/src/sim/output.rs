@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::adversary::driver::{GroupReport, VictimTrack};
 use crate::engine::trace::Trace;
 use crate::metrics::collector::{LookupRow, PeerRow, RecordRow, SampleRow};
 use crate::scenario::Scenario;
@@ -29,6 +30,8 @@ pub struct RunOutput {
     pub peers: Vec<PeerRow>,
     /// XOR distance of every (live node, stored record) pair at the end, for the storage chart.
     pub held_distances: Vec<u64>,
+    /// Each eclipse victim's honest share of its active table over time, for the eclipse chart.
+    pub victims: Vec<VictimTrack>,
     /// The trace (hash and checkpoints), for determinism checks.
     pub trace: Trace,
 }
@@ -63,6 +66,9 @@ pub struct Summary {
     pub theory: Vec<TheoryRow>,
     /// Each configured fault and how often it fired.
     pub faults: Vec<FaultReport>,
+    /// What each attacker group did (empty without `adversaries`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adversaries: Vec<GroupReport>,
     /// Faults that never fired and other things a reader should know.
     pub warnings: Vec<String>,
     /// The scenario as run (after overrides and `--seed`).

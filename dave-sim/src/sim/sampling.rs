@@ -1,7 +1,7 @@
 //! Sampling driver: at every `sample_every` (and at the end) appends one time-series row
 //! (`timeseries.csv`) and the peer tables of a few evenly spaced nodes (`peers.csv`).
 
-use super::host::ScenarioHost;
+use super::host::{PeerClass, PeerSummary, ScenarioHost};
 use super::{Action, Stage};
 use crate::engine::SimTime;
 use crate::metrics::collector::{Collector, PeerRow, SampleRow};
@@ -30,18 +30,30 @@ pub fn sample<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
     let mut records_held = 0u64;
     let mut active = Vec::new();
     let mut reliability = Vec::new();
+    let mut adversary_reliability = Vec::new();
+    let mut adversary_reliability_all = Vec::new();
+    let mut tables = TableTotals::default();
     let step = (n / SAMPLED_NODES).max(1);
+    let classify = |a: &std::net::SocketAddr| match engine.index_of(a) {
+        Some(i) if i < n => PeerClass::Honest,
+        Some(_) => PeerClass::Adversary,
+        None => PeerClass::Unknown,
+    };
     for i in 0..n {
-        let summary = engine.host(i).map(|h| h.peer_summary());
+        let summary = engine.host(i).map(|h| h.peer_summary(&classify));
         if let Some(s) = &summary {
             up += 1;
             records_held += u64::from(s.records);
             active.push(f64::from(s.active));
-            reliability.extend_from_slice(&s.reliability);
+            reliability.extend_from_slice(&s.reliability_challenged);
+            adversary_reliability.extend_from_slice(&s.reliability_adversarial_challenged);
+            adversary_reliability_all.extend_from_slice(&s.reliability_adversarial);
+            tables.add(s);
         }
         if i % step == 0 && i / step < SAMPLED_NODES {
             let s = summary.unwrap_or_default();
             let mut rel = s.reliability.clone();
+            let rel_adversarial = mean(s.reliability_adversarial.iter().copied());
             collector.peers.push(PeerRow {
                 time_s: t.0 as f64 / 1e6,
                 node: i,
@@ -53,12 +65,18 @@ pub fn sample<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
                 records: s.records,
                 reliability_mean: mean(rel.iter().copied()),
                 reliability_min: quantile(&mut rel, 0.0),
+                active_adversarial: s.active_adversarial,
+                table_adversarial: s.table_adversarial,
+                candidates_unknown: s.candidates_unknown,
+                reliability_mean_adversarial: rel_adversarial,
             });
         }
     }
     let active_mean = mean(active.iter().copied());
     collector.last_active_mean = active_mean;
     collector.last_reliability = reliability.clone();
+    collector.last_adversary_reliability = adversary_reliability;
+    collector.last_adversary_reliability_all = adversary_reliability_all;
     let (gets_finished, gets_found, puts_finished) = lookup_counts(collector);
     collector.samples.push(SampleRow {
         time_s: t.0 as f64 / 1e6,
@@ -75,7 +93,35 @@ pub fn sample<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
         reliability_median: quantile(&mut reliability, 0.5),
         datagrams_by_op: stats.delivered_by_op,
         bytes_by_op: stats.bytes_by_op,
+        table_entries: tables.entries,
+        table_adversarial: tables.adversarial,
+        table_unknown: tables.unknown,
+        candidates: tables.candidates,
+        candidates_unknown: tables.candidates_unknown,
+        unroutable_entries: tables.unroutable,
     });
+}
+
+/// Table composition summed over the live honest nodes.
+#[derive(Default)]
+struct TableTotals {
+    entries: u64,
+    adversarial: u64,
+    unknown: u64,
+    candidates: u64,
+    candidates_unknown: u64,
+    unroutable: u64,
+}
+
+impl TableTotals {
+    fn add(&mut self, s: &PeerSummary) {
+        self.entries += u64::from(s.verified + s.active);
+        self.adversarial += u64::from(s.table_adversarial);
+        self.unknown += u64::from(s.table_unknown);
+        self.candidates += u64::from(s.candidates);
+        self.candidates_unknown += u64::from(s.candidates_unknown);
+        self.unroutable += u64::from(s.unroutable);
+    }
 }
 
 /// GETs finished, GETs that found their record, PUTs finished.

@@ -11,6 +11,7 @@ use std::time::Instant;
 use super::Stage;
 use super::host::ScenarioHost;
 use super::output::{self, ExpectationResult, FaultReport, OpTraffic, RunOutput, Summary, Timing};
+use crate::adversary::driver::{GroupReport, VictimTrack};
 use crate::engine::{NetStats, SimTime};
 use crate::network::{DropReason, OPS};
 use crate::scenario::Scenario;
@@ -25,6 +26,12 @@ pub struct Tally {
     pub writes_skipped: u64,
     /// One report per scenario fault.
     pub faults: Vec<FaultReport>,
+    /// Metrics of the attacks (counters, victims' tables).
+    pub attack_metrics: BTreeMap<String, f64>,
+    /// What each attacker group did.
+    pub groups: Vec<GroupReport>,
+    /// Each eclipse victim's table over time.
+    pub victims: Vec<VictimTrack>,
 }
 
 /// Builds the output of a run that reached its end.
@@ -56,6 +63,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
     metrics.insert("churn_joins".into(), tally.churn_joins as f64);
     let up = (0..s.nodes.count).filter(|&i| engine.is_up(i)).count();
     metrics.insert("nodes_up_end".into(), up as f64);
+    metrics.extend(tally.attack_metrics.iter().map(|(k, v)| (k.clone(), *v)));
 
     let warnings = warnings::<H>(s, &tally, &stats, engine.network().has_loss());
     let expectations = expectations(s, &metrics);
@@ -77,6 +85,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         expectations,
         theory: Vec::new(),
         faults: tally.faults,
+        adversaries: tally.groups,
         warnings,
         scenario_config: effective,
     };
@@ -100,6 +109,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         lookups: collector.lookups,
         peers: collector.peers,
         held_distances,
+        victims: tally.victims,
         trace: engine.trace().clone(),
     }
 }
@@ -218,6 +228,9 @@ mod tests {
                     fired,
                 },
             ],
+            attack_metrics: BTreeMap::new(),
+            groups: Vec::new(),
+            victims: Vec::new(),
         }
     }
 

@@ -90,6 +90,32 @@ impl Workload {
         }
     }
 
+    /// Makes `nodes` read too, from `from` on, each at the workload's `get_every` with a
+    /// stream of its own (`victim-reader`), so the scenario's readers draw what they drew
+    /// before: eclipse victims read so that `victim_get_success_rate` measures their lookups.
+    pub fn add_readers<H: ScenarioHost>(
+        &mut self,
+        stage: &mut Stage<'_, H>,
+        nodes: &[u32],
+        from: SimTime,
+    ) {
+        let Some(w) = &stage.scenario.workload else {
+            return;
+        };
+        if !H::SUPPORTS_WORKLOAD {
+            return;
+        }
+        for (k, &node) in nodes.iter().enumerate() {
+            let mut r = stage.stream("victim-reader", k as u64);
+            let first = w.start.0.max(from.0) + exp_interval(w.get_every.0, &mut r);
+            let slot = self.readers.len() as u32;
+            self.readers.push((node, r));
+            stage
+                .engine
+                .schedule(SimTime(first), Action::Workload(Act::Read(slot)));
+        }
+    }
+
     /// Performs one action; returns its trace text.
     pub fn handle<H: ScenarioHost>(
         &mut self,
@@ -121,13 +147,7 @@ impl Workload {
         let (node, seq_now) = (*node, *seq);
         *seq += 1;
         let next = t.0 + exp_interval(w.put_every.0, rng);
-        let mut key = vec![0u8; w.key_bytes as usize];
-        let mut tag = [0u8; 8];
-        tag[..4].copy_from_slice(&slot.to_le_bytes());
-        tag[4..].copy_from_slice(&(seq_now as u32).to_le_bytes());
-        for (i, b) in key.iter_mut().enumerate() {
-            *b = if i < 8 { tag[i] } else { rng.random() };
-        }
+        let key = draw_key(w, slot, seq_now, rng);
         let mut value = vec![0u8; w.value_bytes as usize];
         value.iter_mut().for_each(|b| *b = rng.random());
         let mut salt_start = [0u8; 16];
@@ -221,6 +241,35 @@ fn pick(
     })
 }
 
+/// A record key: the writer slot and sequence number, then random bytes from the writer's
+/// stream up to `key_bytes`.
+fn draw_key(w: &WorkloadSpec, slot: u32, seq: u64, rng: &mut ChaCha12Rng) -> Vec<u8> {
+    let mut key = vec![0u8; w.key_bytes as usize];
+    let mut tag = [0u8; 8];
+    tag[..4].copy_from_slice(&slot.to_le_bytes());
+    tag[4..].copy_from_slice(&(seq as u32).to_le_bytes());
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = if i < 8 { tag[i] } else { rng.random() };
+    }
+    key
+}
+
+/// The RecordId of the first record writer `slot` will write in a run with root `seed`:
+/// the writer's key and stream are functions of the seed, so an attacker that knows them (as
+/// one that knows a victim's well-known key names does) can aim at the record before it
+/// exists. Replays the stream's draws up to the key (first interval, next interval, key).
+pub fn first_record(seed: u64, w: &WorkloadSpec, slot: u32) -> dave_core::id::RecordId {
+    let mut r = crate::engine::rng::stream(seed, "writer", u64::from(slot));
+    exp_interval(w.put_every.0, &mut r);
+    exp_interval(w.put_every.0, &mut r);
+    let key = draw_key(w, slot, 0, &mut r);
+    let writer = crate::engine::rng::seed_bytes(seed, "writer-key", u64::from(slot));
+    let pubkey = ed25519_dalek::SigningKey::from_bytes(&writer)
+        .verifying_key()
+        .to_bytes();
+    dave_core::id::RecordId::of(&pubkey, &key)
+}
+
 /// An exponential interval with the given mean, µs (at least 1).
 fn exp_interval(mean_us: u64, r: &mut ChaCha12Rng) -> u64 {
     let x = Exp::new(1.0 / (mean_us.max(1) as f64))
@@ -289,6 +338,39 @@ mod tests {
             last_write < 50_000_000,
             "no write starts in the quiet tail: {last_write}"
         );
+    }
+
+    #[test]
+    fn first_records_are_predicted_from_the_seed() {
+        let s = scenario(WORK);
+        let w = s.workload.as_ref().expect("workload");
+        let mut st = stage::<DaveHost>(&s);
+        let mut p = Population::<DaveHost>::new(&s, s.seed, &Roster::honest(&s, s.seed).addrs);
+        let mut wl = Workload::default();
+        p.schedule(&mut st);
+        wl.schedule(&mut st);
+        drain(&mut st, 20_000_000, |st, t, a| match a {
+            Action::Population(act) => {
+                p.handle(st, t, act);
+            }
+            Action::Workload(act) => {
+                wl.handle(st, t, act);
+            }
+            _ => {}
+        });
+        let mut checked = 0;
+        for slot in 0..w.writers {
+            let tag = slot.to_le_bytes();
+            if let Some(e) = wl
+                .catalog
+                .iter()
+                .find(|e| e.key[..4] == tag && e.key[4..8] == [0; 4])
+            {
+                assert_eq!(first_record(s.seed, w, slot).0, e.record, "slot {slot}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 5, "{checked} first writes seen");
     }
 
     #[test]
