@@ -80,6 +80,9 @@ pub struct Config {
     /// [`crate::event::Event::Forget`] (a simulator that keeps no backup log turns them off to save
     /// one record copy per store change).
     pub persist_events: bool,
+    /// Not in §11 (§5 anchors): proven peers the backup keeps for a restart to begin from;
+    /// 0 keeps none (and announces none).
+    pub anchors: usize,
     /// Defence switch (§5): a newcomer to a full bucket waits while the worst incumbent is
     /// pinged, and enters only if it stays silent. `false` evicts the worst incumbent at once
     /// (the undefended table of the eclipse studies); only simulations turn it off.
@@ -126,6 +129,7 @@ impl Default for Config {
             query_timeout: Duration::from_secs(1),
             refresh_every: Duration::from_secs(600),
             persist_events: true,
+            anchors: 32,
             test_before_evict: true,
             challenges: true,
             anti_amplification: true,

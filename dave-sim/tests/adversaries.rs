@@ -52,7 +52,10 @@ fn an_attacker_group_that_never_acts_changes_nothing_honest() {
     assert_eq!(text(&plain.peers), text(&inert.peers));
     assert!(plain.samples.last().unwrap().gets_finished > 5);
     let m = &inert.summary.metrics;
-    assert_eq!(m["attacker_datagrams"], 0.0, "each host pings first at a random phase");
+    assert_eq!(
+        m["attacker_datagrams"], 0.0,
+        "each host pings first at a random phase"
+    );
     assert_eq!(inert.summary.adversaries.len(), 1);
     assert_eq!(inert.summary.adversaries[0].targets.len(), 10);
 }

@@ -252,7 +252,10 @@ fn empty_run_renders_no_data_notes() {
     assert_charts_valid(&written, 8, 10);
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("No GETs were issued"));
-    assert!(!md.contains("eclipse") && !md.contains("liar_detection"), "{md}");
+    assert!(
+        !md.contains("eclipse") && !md.contains("liar_detection"),
+        "{md}"
+    );
     assert!(!dir.join("eclipse.png").exists());
 }
 
