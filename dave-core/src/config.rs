@@ -152,6 +152,9 @@ pub struct Config {
     /// keeps a record it writes and hands nothing over. Short-lived clients (`dave-node put` and
     /// `get`) run read-only so that they do not skew other nodes' tables and reliability scores.
     pub read_only: bool,
+    /// Not in §11 (§5 anchors): proven peers the backup keeps for a restart to begin from;
+    /// 0 keeps none (and announces none).
+    pub anchors: usize,
     /// Defence switch (§5): a newcomer to a full bucket waits while the worst incumbent is
     /// pinged, and enters only if it stays silent. `false` evicts the worst incumbent at once
     /// (the undefended table of the eclipse studies); only simulations turn it off.
@@ -199,6 +202,7 @@ impl Default for Config {
             refresh_every: Duration::from_secs(600),
             persist_events: true,
             read_only: false,
+            anchors: 32,
             test_before_evict: true,
             challenges: true,
             anti_amplification: true,

@@ -241,6 +241,9 @@ pub enum Event {
     Persist(Dat),
     /// Backup log: this record left the store (§7). Forget it.
     Forget(RecordId),
+    /// Backup: the node's anchors changed (§5 anchors): keep this list, replacing the last,
+    /// and give it to `Node::restore_anchors` after a restart.
+    Anchors(Vec<std::net::SocketAddr>),
     /// A verified peer entered the table, or an edge was verified.
     PeerAdded {
         /// Its address.

@@ -63,6 +63,8 @@ pub fn log_event(event: &Event) {
             debug!(record = record.0, ?reason, "record refused")
         }
         Event::DatagramRejected { from, reason } => trace!(%from, ?reason, "datagram rejected"),
+        // Not yet written to dave-node's backup file (the simulator keeps them): see §5 anchors.
+        Event::Anchors(anchors) => debug!(anchors = anchors.len(), "anchors changed"),
         Event::Persist(_) | Event::Forget(_) => {}
     }
 }

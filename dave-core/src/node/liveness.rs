@@ -517,6 +517,7 @@ impl Node {
         let now = self.now;
         self.peers.candidates.expire(now, self.config.ping_every);
         self.amp.expire(now, self.config.drop_after);
+        self.announce_anchors();
         self.timers.set(
             crate::timer::Timer::Housekeeping,
             Some(now + self.config.ping_every),

@@ -18,6 +18,7 @@
 
 mod addr_discovery;
 mod amplification;
+mod anchors;
 mod challenge;
 mod handoff;
 mod liveness;
@@ -51,6 +52,7 @@ use handoff::Handoffs;
 use lookup::Lookups;
 use outbox::Outbox;
 
+pub use anchors::ANCHOR_EVERY;
 pub use outbox::Transmit;
 pub use storage::RestoreReport;
 
@@ -90,6 +92,9 @@ pub struct Node {
     refresh_interval: std::time::Duration,
     /// Where the running re-propagation sweep stands (§8).
     republish_cursor: Option<RecordId>,
+    /// When the anchors were last announced, and what they were (§5 anchors).
+    anchors_announced: Option<Time>,
+    last_anchors: Vec<SocketAddr>,
 }
 
 impl std::fmt::Debug for Node {
@@ -138,6 +143,8 @@ impl Node {
             scratch_peers: Vec::new(),
             scratch_ids: Vec::new(),
             republish_cursor: None,
+            anchors_announced: None,
+            last_anchors: Vec::new(),
             refresh_interval: config.activate_after + config.ping_every,
             signing_key,
             public_key,

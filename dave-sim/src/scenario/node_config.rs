@@ -22,6 +22,7 @@ impl ConfigOverrides {
         }
         set!(min_work, shard_capacity, entry_overhead, lookup_budget);
         set_usize!(
+            anchors,
             replicas,
             alpha,
             referrals,

@@ -136,6 +136,8 @@ pub struct ConfigOverrides {
     pub drop_after: Option<SimDuration>,
     pub addr_every: Option<SimDuration>,
     pub republish_every: Option<SimDuration>,
+    /// Defence: proven peers a restart begins from (§5 anchors); 0 keeps none.
+    pub anchors: Option<u32>,
     /// Defence switch: test-before-evict (§5); `false` evicts the worst incumbent at once.
     pub test_before_evict: Option<bool>,
     /// Defence switch: storage challenges (§9).

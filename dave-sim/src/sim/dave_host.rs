@@ -28,8 +28,15 @@ pub struct DaveHost {
     crypto: Arc<dyn Crypto>,
 }
 
-/// The backup log of one node: what its Persist and Forget events say it stores.
-pub type BackupLog = BTreeMap<u64, Dat>;
+/// The backup of one node: what its Persist and Forget events say it stores, and the
+/// anchors its last Anchors event named (§5 anchors).
+#[derive(Debug, Clone, Default)]
+pub struct BackupLog {
+    /// Stored records by RecordId.
+    pub records: BTreeMap<u64, Dat>,
+    /// Proven peers a restart begins from.
+    pub anchors: Vec<SocketAddr>,
+}
 
 fn time(t: SimTime) -> Time {
     Time::from_micros(t.0)
@@ -79,7 +86,8 @@ impl ScenarioHost for DaveHost {
             time(ctx.now),
         );
         if let Some(log) = backup {
-            node.restore(time(ctx.now), log.values().cloned());
+            node.restore(time(ctx.now), log.records.values().cloned());
+            node.restore_anchors(time(ctx.now), log.anchors.iter().copied());
         }
         DaveHost { node, crypto }
     }
@@ -124,11 +132,15 @@ impl ScenarioHost for DaveHost {
                 queries: r.queries,
             },
             Event::Persist(dat) => {
-                backup.insert(dat.record_id().0, dat.clone());
+                backup.records.insert(dat.record_id().0, dat.clone());
                 Observation::Other
             }
             Event::Forget(record) => {
-                backup.remove(&record.0);
+                backup.records.remove(&record.0);
+                Observation::Other
+            }
+            Event::Anchors(anchors) => {
+                backup.anchors.clone_from(anchors);
                 Observation::Other
             }
             Event::RecordStored { record, .. } => Observation::Stored { record: record.0 },
