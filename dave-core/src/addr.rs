@@ -81,6 +81,27 @@ fn v4_routable(v4: Ipv4Addr) -> bool {
     !v4.is_unspecified() && !v4.is_multicast() && !v4.is_broadcast()
 }
 
+/// Whether an address belongs to a local network: loopback (127/8, ::1), private (RFC 1918's
+/// 10/8, 172.16/12, 192.168/16; RFC 4193's fc00::/7) or link-local (169.254/16, fe80::/10).
+/// Nobody on the public Internet can be reached at one, so a node configured for a local
+/// cluster ([`crate::config::Config::local`]) exempts them from the network-group limits.
+pub fn is_local(addr: &SocketAddr) -> bool {
+    match addr.ip() {
+        IpAddr::V4(v4) => v4_local(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4_local(v4),
+            None => {
+                let first = v6.segments()[0];
+                v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+fn v4_local(v4: Ipv4Addr) -> bool {
+    v4.is_loopback() || v4.is_private() || v4.is_link_local()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +156,33 @@ mod tests {
         }
         for good in ["1.2.3.4:5", "127.0.0.1:4000", "[2001:db8::1]:1"] {
             assert!(is_routable(&good.parse().expect("valid")), "{good}");
+        }
+    }
+
+    #[test]
+    fn local_ranges() {
+        for local in [
+            "127.0.0.5:1",
+            "10.9.8.7:1",
+            "172.16.0.1:1",
+            "172.31.255.1:1",
+            "192.168.1.10:1",
+            "169.254.3.4:1",
+            "[::1]:1",
+            "[fd12:3456::1]:1",
+            "[fe80::1]:1",
+            "[::ffff:192.168.0.2]:1",
+        ] {
+            assert!(is_local(&local.parse().expect("valid")), "{local}");
+        }
+        for public in [
+            "1.2.3.4:1",
+            "172.32.0.1:1",
+            "192.169.0.1:1",
+            "[2001:db8::1]:1",
+            "[::ffff:8.8.8.8]:1",
+        ] {
+            assert!(!is_local(&public.parse().expect("valid")), "{public}");
         }
     }
 }

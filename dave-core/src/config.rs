@@ -165,6 +165,15 @@ pub struct Config {
     /// Defence switch (§8): answers to an address without a round trip stay within 3× of what
     /// it sent. `false` answers everything in full (the reflection studies' undefended node).
     pub anti_amplification: bool,
+    /// Not in §11: a node of a local cluster (`dave-node --local`). Loopback, private and
+    /// link-local addresses ([`crate::addr::is_local`]) are then exempt from GROUP_LIMIT and
+    /// GROUP_LIMIT_TABLE, in the table and in the candidate list: a cluster on one machine or one
+    /// LAN shares a single /24, and the limits would cap every table at a few of its peers.
+    /// Public addresses keep every limit, so a node that also talks to the Internet is as hard
+    /// to poison from there as any other; only hosts on its own network (who could flood it
+    /// anyway) get past the group limits. Off by default: a public node has no use for
+    /// private addresses, and someone else's LAN is not a group to trust.
+    pub local: bool,
 }
 
 impl Default for Config {
@@ -206,6 +215,7 @@ impl Default for Config {
             test_before_evict: true,
             challenges: true,
             anti_amplification: true,
+            local: false,
         }
     }
 }

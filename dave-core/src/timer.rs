@@ -30,6 +30,8 @@ pub(crate) enum Timer {
     Expiry,
     /// The next table refresh lookup (join, then every REFRESH_EVERY).
     Refresh,
+    /// The next retry of a self-lookup that left the table with no peer but edges.
+    JoinRetry,
     /// The next paced AUTH PING to a candidate learned from a third party (§5).
     Candidates,
     /// The next paced step of handing records over to a newly activated peer (§8).
@@ -37,7 +39,7 @@ pub(crate) enum Timer {
 }
 
 impl Timer {
-    pub(crate) const ALL: [Timer; 12] = [
+    pub(crate) const ALL: [Timer; 13] = [
         Timer::Peers,
         Timer::Housekeeping,
         Timer::Evictions,
@@ -48,6 +50,7 @@ impl Timer {
         Timer::Republish,
         Timer::Expiry,
         Timer::Refresh,
+        Timer::JoinRetry,
         Timer::Candidates,
         Timer::Handoff,
     ];

@@ -19,11 +19,20 @@ const AUTH_PONG_BASE: usize = 1 + 1 + 32 + 16 + 32 + 64 + 1;
 /// Bytes per shared address.
 const ADDR_LEN: usize = crate::addr::ADDR_LEN;
 
-/// Interval between paced pings to shared candidates. Decision (not in the spec): candidates
-/// learned from AUTH PONGs are not all pinged at once: each answer would share twelve more, a
-/// cascade that grows with the network. One a second fills a table in a minute or two; the
-/// join lookup's referrals (pinged at once) fill the buckets near us sooner.
+/// Interval between paced pings to shared candidates. Decision (not in the spec): once the table
+/// holds K peers of its own, candidates learned from AUTH PONGs are not all pinged at once: each
+/// answer would share twelve more, a cascade that grows with the network. One a second fills a
+/// table in a minute or two; the join lookup's referrals (pinged at once) fill the buckets near
+/// us sooner. Below K peers (a node joining) a shared address is pinged at once: the cascade is
+/// then bounded by the candidate list (MAX_CANDIDATES pings in flight) and ends with the join.
 const CANDIDATE_PACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// First delay before an edge that has not answered is pinged again (doubling up to
+/// PING_EVERY). Decision (not in the spec): a node with no peer but silent edges retries within a
+/// second, as when a cluster starts together and the edge binds its socket last. Half a second
+/// is above most Internet round trips, so a slow edge's answer is rarely overtaken by the retry
+/// (which replaces the pending nonce).
+pub(super) const EDGE_RETRY_MIN: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Where a candidate address came from, which decides how it is first pinged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +41,8 @@ pub(super) enum Source {
     PingSender,
     /// A lookup was referred to it: ping at once (padded) so the lookup learns its identity.
     Referral,
-    /// A peer shared it in an AUTH PONG: pinged later, paced, padded.
+    /// A peer shared it in an AUTH PONG: pinged padded, at once while the table holds fewer
+    /// than K peers of its own, else later, paced.
     Shared,
 }
 
@@ -170,12 +180,15 @@ impl Node {
             ping: None,
         };
         let random = self.random_u64();
-        let offer = self.peers.candidates.offer(
-            candidate,
-            self.config.max_candidates,
-            self.config.group_limit_table,
-            random,
-        );
+        let group_limit = if self.config.local && crate::addr::is_local(&addr) {
+            usize::MAX
+        } else {
+            self.config.group_limit_table
+        };
+        let offer =
+            self.peers
+                .candidates
+                .offer(candidate, self.config.max_candidates, group_limit, random);
         let unpinged_referral = source == Source::Referral
             && offer == Offer::Known
             && !self.peers.candidates.is_pinged(&addr);
@@ -185,6 +198,7 @@ impl Node {
         let pad_to = match source {
             Source::PingSender => 0,
             Source::Referral => PADDED_PING_LEN,
+            Source::Shared if self.peers.bucketed_len() < self.config.k => PADDED_PING_LEN,
             Source::Shared => {
                 if self.timers.get(Timer::Candidates).is_none() {
                     self.timers.set(Timer::Candidates, Some(self.now));
@@ -312,6 +326,7 @@ impl Node {
                     return self.reject(addr, RejectReason::DuplicateIdentity);
                 }
                 let node_id = crate::id::NodeId::from_public_key(&auth.pubkey);
+                self.edge_retry = EDGE_RETRY_MIN;
                 self.emit(Event::PeerAdded {
                     addr,
                     node_id,
@@ -446,6 +461,7 @@ impl Node {
     /// and send the next LIVE ping (or AUTH ping every REAUTH_EVERY and until verified).
     pub(super) fn maintain_peers(&mut self) {
         let now = self.now;
+        let mut pinged_silent_edge = false;
         while let Some(idx) = self.peers.pop_due(now) {
             let Some(peer) = self.peers.get(idx) else {
                 continue;
@@ -493,8 +509,28 @@ impl Node {
             if let Some(peer) = self.peers.get_mut(idx) {
                 peer.ping = Some(ping);
             }
-            let next = now + self.ping_interval();
+            let mut next = now + self.ping_interval();
+            if let Some(peer) = self.peers.get(idx) {
+                // An edge that has not answered yet (not up yet, or its first answer lost) is
+                // asked again soon: until it answers the node knows nobody at all.
+                if peer.edge && !peer.is_verified() {
+                    next = next.min(now + self.edge_retry);
+                    pinged_silent_edge = true;
+                }
+                // The ping that can activate a new peer goes out the moment it is old enough,
+                // so its answer activates it ACTIVATE_AFTER (plus a round trip) after its
+                // verification, not a whole ping interval later.
+                if let Some(verified_at) = peer.verified_at.filter(|_| !peer.active) {
+                    let ripe = verified_at + self.config.activate_after;
+                    if ripe > now {
+                        next = next.min(ripe);
+                    }
+                }
+            }
             self.peers.reschedule(idx, next);
+        }
+        if pinged_silent_edge {
+            self.edge_retry = (self.edge_retry * 2).min(self.config.ping_every);
         }
     }
 

@@ -29,15 +29,35 @@ const MAX_CONTACTS: usize = 64;
 /// What a lookup is for.
 #[derive(Debug)]
 pub(crate) enum Target {
-    Get { pubkey: [u8; 32], key: Vec<u8> },
+    Get {
+        pubkey: [u8; 32],
+        key: Vec<u8>,
+    },
     Put(Dat),
-    Refresh { key: Vec<u8> },
+    Refresh {
+        key: Vec<u8>,
+    },
+    /// A refresh lookup near our own NodeId (the join).
+    SelfLookup {
+        key: Vec<u8>,
+    },
 }
 
 /// Leading bits of NodeId a join lookup's key is ground to share: 2^8 hashes on average, and
 /// enough to steer the lookup into the node's own neighbourhood in any network under ~10^4 nodes,
 /// after which referrals take it the rest of the way.
 const JOIN_PREFIX_BITS: u32 = 8;
+
+/// First delay before a self-lookup that found no peer but the edges is retried (it doubles per
+/// retry). Decision (not in the spec): a few LAN round trips, so that a cluster whose nodes all
+/// start at once (the edge knows nobody when first asked) joins within a second, while a node
+/// alone with its edge costs one GET per doubling interval.
+pub(super) const JOIN_RETRY_MIN: Duration = Duration::from_millis(200);
+
+/// Most extra rounds of the self-lookup per refresh while it keeps improving the neighbourhood.
+/// Each round moves at least one peer nearer; a few suffice in any network that started within
+/// seconds, and the bound keeps a node under churn from looking itself up without end.
+const JOIN_ROUNDS: u32 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ContactState {
@@ -69,6 +89,8 @@ pub(crate) struct Lookup {
     key: Vec<u8>,
     put: Option<Dat>,
     refresh: bool,
+    /// A self-lookup: its end decides whether the join goes another round.
+    self_lookup: bool,
     started: Time,
     deadline: Time,
     contacts: Vec<Contact>,
@@ -155,11 +177,12 @@ impl Node {
         let id = LookupId(self.lookups.next_id);
         self.lookups.next_id += 1;
         let now = self.now;
-        let refresh = matches!(target, Target::Refresh { .. });
+        let self_lookup = matches!(target, Target::SelfLookup { .. });
+        let refresh = self_lookup || matches!(target, Target::Refresh { .. });
         let (pubkey, key, put) = match target {
             Target::Get { pubkey, key } => (pubkey, key, None),
             Target::Put(dat) => (dat.pubkey, dat.key.clone(), Some(dat)),
-            Target::Refresh { key } => (self.public_key, key, None),
+            Target::Refresh { key } | Target::SelfLookup { key } => (self.public_key, key, None),
         };
         let record = RecordId::of(&pubkey, &key);
         let mut lookup = Lookup {
@@ -169,6 +192,7 @@ impl Node {
             key,
             put,
             refresh,
+            self_lookup,
             started: now,
             deadline: now + self.config.lookup_timeout,
             contacts: Vec::new(),
@@ -220,17 +244,8 @@ impl Node {
     /// The refresh timer: a lookup near our own NodeId (the Kademlia join, and a periodic
     /// refresh of our neighbourhood) and one of a random key (a far bucket).
     pub(super) fn refresh_table(&mut self) {
-        let own = self.node_id.0;
-        let mut counter = self.random_u64();
-        let near = loop {
-            let key = counter.to_le_bytes();
-            let id = RecordId::of(&self.public_key, &key);
-            if (id.0 ^ own) >> (64 - JOIN_PREFIX_BITS) == 0 {
-                break key;
-            }
-            counter = counter.wrapping_add(1);
-        };
-        self.start_lookup(Target::Refresh { key: near.to_vec() });
+        self.join_rounds = 0;
+        self.self_lookup();
         let far = self.random_u64().to_le_bytes();
         self.start_lookup(Target::Refresh { key: far.to_vec() });
         // Refresh often while joining, then every REFRESH_EVERY: the interval doubles from
@@ -242,12 +257,82 @@ impl Node {
         self.refresh_interval = (self.refresh_interval * 2).min(self.config.refresh_every);
     }
 
-    /// Arms the join lookup once the first peer is verified: after ACTIVATE_AFTER and a ping
-    /// interval, when the peers that joined alongside us are active and can be referred.
+    /// Looks up a key ground to share JOIN_PREFIX_BITS leading bits with our NodeId: every
+    /// answer refers nodes nearer our own ID, which is how our neighbourhood learns of us and
+    /// we of it.
+    fn self_lookup(&mut self) {
+        let own = self.node_id.0;
+        let mut counter = self.random_u64();
+        let near = loop {
+            let key = counter.to_le_bytes();
+            let id = RecordId::of(&self.public_key, &key);
+            if (id.0 ^ own) >> (64 - JOIN_PREFIX_BITS) == 0 {
+                break key;
+            }
+            counter = counter.wrapping_add(1);
+        };
+        self.neighbourhood = self.closest_to_self();
+        self.start_lookup(Target::SelfLookup { key: near.to_vec() });
+    }
+
+    /// The REPLICAS verified peers closest to our own NodeId, nearest first.
+    fn closest_to_self(&mut self) -> Vec<NodeId> {
+        let mut chosen = std::mem::take(&mut self.scratch_peers);
+        chosen.clear();
+        let own = RecordId(self.node_id.0);
+        self.peers
+            .closest(own, self.config.replicas, 1.0, |_| true, &mut chosen);
+        let ids = chosen
+            .iter()
+            .filter_map(|&i| self.peers.get(i))
+            .map(|p| p.id)
+            .collect();
+        self.scratch_peers = chosen;
+        ids
+    }
+
+    /// The join-retry timer: the last self-lookup left us with no peer but our edges (they knew
+    /// nobody yet, as when a whole cluster starts at once), or met nodes nearer us than we knew,
+    /// who may know nearer ones still: look again.
+    pub(super) fn retry_join(&mut self) {
+        self.join_rounds += 1;
+        self.self_lookup();
+    }
+
+    /// Arms the join lookup once the first peer is verified: at once, seeded with that peer
+    /// (a lookup tops its seed up with verified peers while fewer than ALPHA are active), so a
+    /// node meets its neighbourhood within a few round trips of starting.
     pub(super) fn schedule_join(&mut self) {
         if self.timers.get(crate::timer::Timer::Refresh).is_none() {
-            let at = self.now + self.refresh_interval;
-            self.timers.set(crate::timer::Timer::Refresh, Some(at));
+            self.timers
+                .set(crate::timer::Timer::Refresh, Some(self.now));
+        }
+    }
+
+    /// A self-lookup ended. If the table still holds no peer but edges (the edges knew nobody
+    /// yet), it is retried after JOIN_RETRY_MIN, doubling up to REFRESH_EVERY. If it changed
+    /// which peers are closest to us, it goes another round after JOIN_RETRY_MIN (at most
+    /// JOIN_ROUNDS per refresh): as in Kademlia's join, a node keeps looking itself up until
+    /// its neighbourhood stops improving, since nodes that started together learn of each
+    /// other only as their own lookups proceed.
+    fn after_self_lookup(&mut self) {
+        use crate::timer::Timer;
+        let has_own_peers = self.peers.bucketed_len() > 0;
+        let has_verified_edge = self.peers.iter().any(|(_, p)| p.edge && p.is_verified());
+        let pending = self.timers.get(Timer::JoinRetry).is_some();
+        if !has_own_peers {
+            if has_verified_edge && !pending {
+                self.timers
+                    .set(Timer::JoinRetry, Some(self.now + self.join_retry));
+                self.join_retry = (self.join_retry * 2).min(self.config.refresh_every);
+            }
+            return;
+        }
+        self.join_retry = JOIN_RETRY_MIN;
+        let improved = self.closest_to_self() != self.neighbourhood;
+        if improved && self.join_rounds < JOIN_ROUNDS && !pending {
+            self.timers
+                .set(Timer::JoinRetry, Some(self.now + JOIN_RETRY_MIN));
         }
     }
 
@@ -433,6 +518,9 @@ impl Node {
             replicas,
             stored_locally,
         }));
+        if lookup.self_lookup {
+            self.after_self_lookup();
+        }
     }
 
     /// A GET: answer found, or not-found with up to REFERRALS of the active peers closest to the
@@ -467,6 +555,20 @@ impl Node {
             |p| p.active && p.addr != from,
             &mut chosen,
         );
+        if chosen.len() < self.config.referrals {
+            // Too few active peers (this node, or the whole network, has just started): top up
+            // with verified ones. They proved their key in a round trip; the asker verifies
+            // each referral itself before trusting it, so nothing is lost by not waiting
+            // ACTIVATE_AFTER, and a cluster started together can find itself at once.
+            let active = chosen.len();
+            self.peers.closest(
+                record,
+                self.config.referrals - active,
+                self.config.reliability_min,
+                |p| !p.active && p.addr != from,
+                &mut chosen,
+            );
+        }
         let mut referrals = std::mem::take(&mut self.scratch_addrs);
         referrals.clear();
         referrals.extend(

@@ -90,6 +90,15 @@ pub struct Node {
     scratch_ids: Vec<RecordId>,
     /// Delay before the next table refresh (doubles up to REFRESH_EVERY).
     refresh_interval: std::time::Duration,
+    /// Delay before the next retry of a self-lookup that met nobody but the edges (doubles).
+    join_retry: std::time::Duration,
+    /// Delay before an edge that has not answered yet is pinged again (doubles from
+    /// EDGE_RETRY_MIN up to PING_EVERY; starts over when an edge answers).
+    edge_retry: std::time::Duration,
+    /// Extra self-lookup rounds since the last scheduled refresh.
+    join_rounds: u32,
+    /// The REPLICAS peers closest to us when the latest self-lookup started.
+    neighbourhood: Vec<NodeId>,
     /// Where the running re-propagation sweep stands (§8).
     republish_cursor: Option<RecordId>,
     /// When the anchors were last announced, and what they were (§5 anchors).
@@ -146,6 +155,10 @@ impl Node {
             anchors_announced: None,
             last_anchors: Vec::new(),
             refresh_interval: config.activate_after + config.ping_every,
+            join_retry: lookup::JOIN_RETRY_MIN,
+            join_rounds: 0,
+            edge_retry: liveness::EDGE_RETRY_MIN,
+            neighbourhood: Vec::new(),
             signing_key,
             public_key,
             node_id,
@@ -235,6 +248,7 @@ impl Node {
                     Timer::Republish => self.republish_batch(),
                     Timer::Expiry => self.expire_records(),
                     Timer::Refresh => self.refresh_table(),
+                    Timer::JoinRetry => self.retry_join(),
                     Timer::Candidates => self.ping_next_candidate(),
                     Timer::Handoff => self.handoff_step(),
                 }

@@ -275,6 +275,11 @@ impl PeerTable {
         self.by_addr.len()
     }
 
+    /// Number of bucketed peers (verified, not edges).
+    pub(crate) fn bucketed_len(&self) -> usize {
+        self.buckets.iter().map(Vec::len).sum()
+    }
+
     #[cfg(test)]
     pub(crate) fn bucket_len(&self, bucket: usize) -> usize {
         self.buckets.get(bucket).map_or(0, Vec::len)
@@ -348,8 +353,13 @@ impl PeerTable {
         peer.active = false;
     }
 
-    /// Whether a newcomer of this group may enter `bucket` under the group limits.
-    fn group_allows(&self, bucket: usize, group: NetworkGroup, config: &Config) -> bool {
+    /// Whether a newcomer may enter `bucket` under the group limits (which a local cluster's
+    /// nodes do not apply to local addresses, see [`Config::local`]).
+    fn group_allows(&self, bucket: usize, peer: &Peer, config: &Config) -> bool {
+        if config.local && crate::addr::is_local(&peer.addr) {
+            return true;
+        }
+        let group = peer.group;
         let in_table = self.groups.get(&group).copied().unwrap_or(0) as usize;
         let in_bucket = self.buckets[bucket]
             .iter()
@@ -377,7 +387,7 @@ impl PeerTable {
         let Some(bucket) = self.bucket_for(peer.id) else {
             return Admit::Duplicate;
         };
-        if !self.group_allows(bucket, peer.group, config) {
+        if !self.group_allows(bucket, &peer, config) {
             return Admit::GroupLimit;
         }
         if self.buckets[bucket].len() < config.k {

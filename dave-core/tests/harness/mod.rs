@@ -89,6 +89,17 @@ impl Net {
         seed: u8,
         edges: impl Fn(usize) -> Vec<SocketAddr>,
     ) -> Net {
+        Self::with_addrs(n, config, seed, node_addr, edges)
+    }
+
+    /// `n` nodes at the given addresses with the given edges per node.
+    pub fn with_addrs(
+        n: usize,
+        config: Config,
+        seed: u8,
+        addr: impl Fn(usize) -> SocketAddr,
+        edges: impl Fn(usize) -> Vec<SocketAddr>,
+    ) -> Net {
         let now = Time::from_millis(1_000_000);
         let crypto = Arc::new(DirectCrypto);
         let mut net = Net {
@@ -116,7 +127,7 @@ impl Net {
                 crypto.clone(),
                 now,
             );
-            net.add(node, node_addr(i));
+            net.add(node, addr(i));
         }
         net.flush_all();
         net
