@@ -59,6 +59,12 @@ pub struct ProtocolArgs {
     /// machine; lookup and query timeouts stay as specified. 1 is the specification.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub time_scale: u32,
+    /// A local cluster (one machine or one private network): loopback, private and
+    /// link-local addresses are exempt from the network-group limits (docs/protocol.md §5),
+    /// which would otherwise cap every table at a few peers of the one shared /24. Public
+    /// addresses keep every limit.
+    #[arg(long)]
+    pub local: bool,
 }
 
 /// `dave-node run`.
@@ -209,6 +215,7 @@ impl ProtocolArgs {
     pub fn config(&self) -> Config {
         let mut config = Config {
             min_work: self.min_work,
+            local: self.local,
             ..Config::default()
         };
         let scale = self.time_scale.max(1);
@@ -260,6 +267,7 @@ mod tests {
         let args = ProtocolArgs {
             min_work: 8,
             time_scale: 10,
+            local: false,
         };
         let config = args.config();
         let spec = Config::default();
@@ -270,5 +278,19 @@ mod tests {
         assert_eq!(config.lookup_timeout, spec.lookup_timeout);
         assert_eq!(config.query_timeout, spec.query_timeout);
         assert_eq!(config.challenge_min, spec.challenge_min);
+    }
+
+    #[test]
+    fn local_lifts_group_limits_only_when_asked() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["dave-node", "run", "--listen", "127.0.0.1:4000", "--key", "k"];
+            argv.extend_from_slice(extra);
+            match Cli::try_parse_from(argv).map(|c| c.command) {
+                Ok(Command::Run(run)) => run.config().map(|c| c.local).ok(),
+                _ => None,
+            }
+        };
+        assert_eq!(parse(&[]), Some(false));
+        assert_eq!(parse(&["--local"]), Some(true));
     }
 }

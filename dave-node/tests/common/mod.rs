@@ -199,6 +199,18 @@ impl Drop for NodeProc {
 
 /// Runs a short-lived `dave-node put` through `edge`.
 pub fn put(edge: SocketAddr, key: &Path, record_key: &str, value: &str, from: &str) -> Output {
+    put_with(edge, key, record_key, value, from, &FAST)
+}
+
+/// As [`put`] with the given protocol (and client) flags instead of [`FAST`].
+pub fn put_with(
+    edge: SocketAddr,
+    key: &Path,
+    record_key: &str,
+    value: &str,
+    from: &str,
+    flags: &[&str],
+) -> Output {
     Command::new(BIN)
         .arg("put")
         .arg("--edge")
@@ -207,7 +219,7 @@ pub fn put(edge: SocketAddr, key: &Path, record_key: &str, value: &str, from: &s
         .arg(key)
         .args(["--work", "8", "--timeout", "10", "--listen"])
         .arg(format!("{from}:0"))
-        .args(FAST)
+        .args(flags)
         .args([record_key, value])
         .env(
             "RUST_LOG",
@@ -219,13 +231,24 @@ pub fn put(edge: SocketAddr, key: &Path, record_key: &str, value: &str, from: &s
 
 /// Runs a short-lived `dave-node get` through `edge`.
 pub fn get(edge: SocketAddr, pubkey: &str, record_key: &str, from: &str) -> Output {
+    get_with(edge, pubkey, record_key, from, &FAST)
+}
+
+/// As [`get`] with the given protocol (and client) flags instead of [`FAST`].
+pub fn get_with(
+    edge: SocketAddr,
+    pubkey: &str,
+    record_key: &str,
+    from: &str,
+    flags: &[&str],
+) -> Output {
     Command::new(BIN)
         .arg("get")
         .arg("--edge")
         .arg(edge.to_string())
         .args(["--timeout", "10", "--listen"])
         .arg(format!("{from}:0"))
-        .args(FAST)
+        .args(flags)
         .args([pubkey, record_key])
         .env(
             "RUST_LOG",
