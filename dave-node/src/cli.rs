@@ -283,7 +283,14 @@ mod tests {
     #[test]
     fn local_lifts_group_limits_only_when_asked() {
         let parse = |extra: &[&str]| {
-            let mut argv = vec!["dave-node", "run", "--listen", "127.0.0.1:4000", "--key", "k"];
+            let mut argv = vec![
+                "dave-node",
+                "run",
+                "--listen",
+                "127.0.0.1:4000",
+                "--key",
+                "k",
+            ];
             argv.extend_from_slice(extra);
             match Cli::try_parse_from(argv).map(|c| c.command) {
                 Ok(Command::Run(run)) => run.config().map(|c| c.local).ok(),

@@ -29,7 +29,9 @@ fn logs(nodes: &[NodeProc]) -> String {
 fn five_local_nodes_serve_a_put_and_gets_five_seconds_after_they_start() {
     for round in 0..3 {
         let dir = tempfile::tempdir().unwrap();
-        let addrs: Vec<_> = (1..=5).map(|i| free_addr(&format!("127.0.0.{i}"))).collect();
+        let addrs: Vec<_> = (1..=5)
+            .map(|i| free_addr(&format!("127.0.0.{i}")))
+            .collect();
         let keys: Vec<_> = (0..5)
             .map(|i| keygen(dir.path(), &format!("n{i}.key")).0)
             .collect();

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use dave_sim::report::{
-    ChartMeta, EclipseData, ExpectationRow, GossipModel, HopModel, LiarDetection, LookupData,
-    LookupRow, OpSeries, PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput,
-    StorageData, TrafficData, TrafficPoint, VictimSeries, chart, write_report,
+    ChartMeta, EclipseData, ExpectationRow, GossipModel, HopModel, JoinData, LiarDetection,
+    LookupData, LookupRow, OpSeries, PropagationData, ReliabilityData, ReliabilitySnapshot,
+    ReportInput, StorageData, TrafficData, TrafficPoint, VictimSeries, chart, write_report,
 };
 
 /// A small deterministic pseudo-random sequence (xorshift), enough to give synthetic data spread.
@@ -144,6 +144,18 @@ fn synthetic_input() -> ReportInput {
                 ("partition".into(), 0),
             ],
         },
+        join: JoinData {
+            band: (0..60)
+                .map(|i| {
+                    let t = f64::from(i) * 0.25;
+                    let size = 30.0 * (1.0 - (-t).exp());
+                    (t, size * 0.8, size, size * 1.1)
+                })
+                .collect(),
+            p50_ms: Some(400.0),
+            p90_ms: Some(900.0),
+            measured: 200,
+        },
         storage: StorageData {
             nodes: 200,
             held_distances: Some(held_distances),
@@ -218,7 +230,7 @@ fn every_chart_renders_from_a_small_run() {
     let input = synthetic_input();
     let written = write_report(&input, &dir).expect("report renders");
     // Antialiased text, bands and lines give hundreds of colours; a blank canvas has one.
-    assert_charts_valid(&written, 10, 50);
+    assert_charts_valid(&written, 11, 50);
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     for png in written
         .iter()
@@ -257,7 +269,7 @@ fn empty_run_renders_no_data_notes() {
     let written = write_report(&input, &dir).expect("empty report renders");
     // Title, footer and the note are still drawn; the attack-only charts (eclipse, liar
     // detection) are left out, file and report.md entry.
-    assert_charts_valid(&written, 8, 10);
+    assert_charts_valid(&written, 9, 10);
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("No GETs were issued"));
     assert!(

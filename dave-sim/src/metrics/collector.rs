@@ -351,6 +351,8 @@ fn success_rate(gets: &[&LookupRow], end: SimTime) -> f64 {
     } else {
         found as f64 / counted as f64
     }
+    /// Join times and table growth after every start.
+    pub joins: super::join::JoinTracker,
 }
 
 fn hex(record: u64) -> String {
@@ -577,6 +579,7 @@ impl Collector {
 
     /// The named metrics derived from the rows (workload part).
     pub fn metrics(&self, end: SimTime, out: &mut BTreeMap<String, f64>) {
+        self.joins.metrics(out);
         let gets: Vec<&LookupRow> = self.lookups.iter().filter(|l| l.kind == "get").collect();
         out.insert("gets".into(), gets.len() as f64);
         out.insert(

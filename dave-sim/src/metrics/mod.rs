@@ -1,5 +1,6 @@
 //! Metrics of a run (docs/simulator.md §"Metrics").
 
 pub mod collector;
+pub mod join;
 pub mod names;
 pub mod stats;

@@ -55,6 +55,12 @@ pub const METRICS: &[&str] = &[
     "fake_table_entries",
     "unroutable_entries",
     "fake_candidate_fraction",
+    "join_time_p50_ms",
+    "join_time_p90_ms",
+    "rejoin_time_p50_ms",
+    "joins_measured",
+    "joins_unfinished",
+    "joins_censored",
 ];
 
 /// Whether `name` is a metric a run reports: one of [`METRICS`] or `datagrams_dropped_<reason>`.

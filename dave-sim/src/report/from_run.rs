@@ -23,13 +23,18 @@ use dave_core::config::Config;
 
 use super::markdown::theory_rows;
 use super::{
-    ChartMeta, EclipseData, ExpectationRow, HopModel, LookupData, LookupRow, OpSeries,
+    ChartMeta, EclipseData, ExpectationRow, HopModel, JoinData, LookupData, LookupRow, OpSeries,
     PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput, StorageData, TheoryRow,
     TrafficData, TrafficPoint, VictimSeries,
 };
 use crate::metrics::collector::{PROPAGATION_WINDOW_US, SampleRow};
 use crate::network::OPS;
 use crate::sim::RunOutput;
+
+/// A finite metric of the summary, if the run measured it.
+fn metric(summary: &crate::sim::Summary, name: &str) -> Option<f64> {
+    summary.metrics.get(name).copied().filter(|v| v.is_finite())
+}
 
 /// The theory-against-measurement rows of a finished run, for summary.json's `theory` section:
 /// the same [`theory_rows`] report.md and theory.json show, from the same adapted input.
@@ -88,6 +93,12 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
         },
         eclipse: eclipse(output),
         traffic: traffic(output),
+        join: JoinData {
+            band: output.join_curve.clone(),
+            p50_ms: metric(summary, "join_time_p50_ms"),
+            p90_ms: metric(summary, "join_time_p90_ms"),
+            measured: metric(summary, "joins_measured").map_or(0, |n| n as u64),
+        },
         storage: StorageData {
             // Holdings are taken from live nodes at the end, so "per node" means per live node.
             nodes: summary

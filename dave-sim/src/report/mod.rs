@@ -11,6 +11,7 @@
 pub mod chart;
 pub mod eclipse;
 pub mod from_run;
+pub mod join;
 pub mod lookups;
 pub mod markdown;
 pub mod pcap;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use chart::ChartMeta;
 pub use eclipse::{EclipseData, VictimSeries};
+pub use join::JoinData;
 pub use lookups::{HopModel, LookupData, LookupRow};
 pub use markdown::{ExpectationRow, TheoryRow};
 pub use propagation::{GossipModel, PropagationData};
@@ -110,6 +112,8 @@ pub struct ReportInput {
     pub traffic: TrafficData,
     /// Where records are held relative to the holder.
     pub storage: StorageData,
+    /// Peer table growth after a start, and join times.
+    pub join: JoinData,
     /// The scenario's expectations and whether the run met them.
     pub expectations: Vec<ExpectationRow>,
     /// Shell command that reproduces this run.
@@ -225,6 +229,9 @@ pub fn write_report(input: &ReportInput, dir: &Path) -> Result<Vec<PathBuf>, Rep
         storage::sentence(&input.storage),
         &|p| storage::render(p, meta, &input.storage),
     )?;
+    add("join.png", "Join", join::sentence(&input.join), &|p| {
+        join::render(p, meta, &input.join)
+    })?;
     let theory_path = dir.join(THEORY_JSON);
     let theory = serde_json::to_string_pretty(&markdown::theory_rows(input)).map_err(|e| {
         ReportError::Io {

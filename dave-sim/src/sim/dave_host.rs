@@ -164,6 +164,16 @@ impl ScenarioHost for DaveHost {
         Some(self.node.node_id().0)
     }
 
+    fn table_ids(&self, out: &mut Vec<u64>) {
+        out.clear();
+        out.extend(
+            self.node
+                .peers()
+                .filter(|p| p.state != PeerState::Candidate)
+                .filter_map(|p| p.node_id.map(|id| id.0)),
+        );
+    }
+
     fn held_distances(&self) -> Vec<u64> {
         let id = self.node.node_id();
         self.node

@@ -158,6 +158,10 @@ pub trait ScenarioHost: SimHost + Sized {
     fn observe(event: &Self::Event, backup: &mut Self::Backup) -> Observation;
     /// The peer table now, its entries classified by `classify`.
     fn peer_summary(&self, classify: &dyn Fn(&SocketAddr) -> PeerClass) -> PeerSummary;
+    /// Replaces `out` with the NodeIds this node's table holds verified (edges included).
+    fn table_ids(&self, out: &mut Vec<u64>) {
+        out.clear();
+    }
     /// XOR distance from this node to each record it stores, for the storage chart; hosts
     /// without a store hold nothing.
     fn held_distances(&self) -> Vec<u64> {

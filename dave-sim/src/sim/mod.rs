@@ -6,6 +6,7 @@
 //! - [`workload`]: writes, reads and the replica checks after each write;
 //! - [`faults`]: partitions, heals, crashes and restarts at their scheduled times;
 //! - [`sampling`]: the time series and the sampled peer tables;
+//! - [`join_probe`]: the tables of freshly started nodes, for the join time;
 //! - [`summary`]: turns what the drivers counted into a [`RunOutput`].
 //!
 //! Every random choice draws from its own stream (`engine::rng`), keyed by purpose and
@@ -39,6 +40,7 @@ pub mod dave_host;
 pub mod faults;
 pub mod host;
 pub mod mixed;
+pub mod join_probe;
 pub mod net_params;
 pub mod output;
 pub mod population;
@@ -102,6 +104,8 @@ pub enum Action {
     Sample,
     /// Attacker groups start, victims restart.
     Adversary(adversary::Act),
+    /// Probe the tables of freshly started nodes (join time).
+    JoinProbe,
 }
 
 /// What every driver shares: the engine and the run's fixed inputs.
@@ -221,6 +225,7 @@ impl<H: ScenarioHost> World<'_, H> {
         for (nodes, from) in self.adversaries.victim_readers(self.stage.scenario) {
             self.workload.add_readers(&mut self.stage, &nodes, from);
         }
+        join_probe::schedule(&mut self.stage);
     }
 
     fn drain_events(&mut self) {
@@ -263,6 +268,10 @@ impl<H: ScenarioHost> World<'_, H> {
                 if let Some(p) = options.progress.as_mut() {
                     p(t, stage.engine.events_processed());
                 }
+                String::new()
+            }
+            Action::JoinProbe => {
+                join_probe::probe(stage, t);
                 String::new()
             }
         };

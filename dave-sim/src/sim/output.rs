@@ -32,6 +32,8 @@ pub struct RunOutput {
     pub held_distances: Vec<u64>,
     /// Each eclipse victim's honest share of its active table over time, for the eclipse chart.
     pub victims: Vec<VictimTrack>,
+    /// `(seconds since a start, p10, p50, p90)` of table sizes after every node start.
+    pub join_curve: Vec<(f64, f64, f64, f64)>,
     /// The trace (hash and checkpoints), for determinism checks.
     pub trace: Trace,
 }

@@ -167,6 +167,11 @@ impl<H: ScenarioHost> Population<H> {
             (from == RestartFrom::Backup && self.incarnation[idx] > 1).then(|| &self.backups[idx]);
         let host = H::create(&ctx, backup);
         stage.engine.start(i, host);
+        let now = stage.engine.now().0;
+        stage
+            .collector
+            .joins
+            .started(i, now, self.incarnation[idx] > 1);
     }
 
     fn schedule_leave(&mut self, stage: &mut Stage<'_, H>, i: u32, now: u64) {

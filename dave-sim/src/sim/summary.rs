@@ -51,6 +51,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         .filter_map(|i| engine.host(i).and_then(|h| h.node_id()).map(|id| (id, i)))
         .collect();
     collector.placement(&live);
+    collector.joins.finish(end);
     let stats = engine.stats().clone();
     let mut metrics = BTreeMap::new();
     collector.metrics(SimTime(end), &mut metrics);
@@ -108,6 +109,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         records: collector.records,
         lookups: collector.lookups,
         peers: collector.peers,
+        join_curve: collector.joins.curve_band(),
         held_distances,
         victims: tally.victims,
         trace: engine.trace().clone(),

@@ -1,0 +1,329 @@
+//! Join time (docs/simulator.md §"Join time"): how long a node takes, from its start, until its
+//! peer table holds the nodes a converged table would hold nearest its own id.
+//!
+//! A converged Kademlia table holds every node closer to its owner than the K-th closest (those
+//! buckets are not full), so a node has *joined* once its table holds, verified, the REPLICAS
+//! honest nodes closest to its NodeId among those up at that moment that started no later than
+//! it did: the network it joined. (Nodes that arrive after it are found by their own joins; a
+//! node that started early in a network still forming would otherwise be charged with the
+//! arrival times of its later neighbours.) Every start counts, first joins and churn rejoins (from a backup
+//! or empty) alike. Tables are probed every [`JOIN_PROBE_EVERY_US`] of virtual time. A start
+//! still not joined [`JOIN_WINDOW_US`] later counts as never joining (its time is infinite, so
+//! a percentile that lands on it is `null`); one cut short earlier by a leave, a crash or the
+//! end of the run is *censored* and left out. The table size of every start is recorded per
+//! [`CURVE_BUCKET_US`] of time since the start, for the join chart.
+
+use std::collections::BTreeMap;
+
+use super::stats::quantile;
+
+/// Period of the join probes.
+pub const JOIN_PROBE_EVERY_US: u64 = 50_000;
+/// How long after its start a node is followed.
+pub const JOIN_WINDOW_US: u64 = 30_000_000;
+/// Width of one step of the table-size curve.
+pub const CURVE_BUCKET_US: u64 = 250_000;
+
+/// One node's view at a probe: its NodeId and the NodeIds its table holds verified.
+pub struct TableView<'a> {
+    /// The node's NodeId.
+    pub own: u64,
+    /// NodeIds its table holds verified (any order).
+    pub table: &'a [u64],
+}
+
+/// A start being followed.
+#[derive(Debug, Clone)]
+struct Open {
+    node: u32,
+    at: u64,
+    restart: bool,
+    joined: Option<u64>,
+    last_bucket: Option<u64>,
+}
+
+/// How one followed start ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JoinTime {
+    /// Whether it was a restart (churn rejoin or fault restart) rather than a first join.
+    pub restart: bool,
+    /// Milliseconds to join; infinite if it did not join within the window.
+    pub ms: f64,
+}
+
+/// Follows every start of an honest node.
+#[derive(Debug, Default)]
+pub struct JoinTracker {
+    open: Vec<Open>,
+    /// When each node last started, µs.
+    start_of: BTreeMap<u32, u64>,
+    /// Starts that joined or ran out of the window.
+    pub times: Vec<JoinTime>,
+    /// Starts cut short before they joined or the window passed.
+    pub censored: u64,
+    /// Table sizes by curve step (time since start ÷ CURVE_BUCKET_US).
+    pub curve: BTreeMap<u64, Vec<f64>>,
+}
+
+impl JoinTracker {
+    /// Node `node` started at `at` µs (`restart`: it had run before).
+    pub fn started(&mut self, node: u32, at: u64, restart: bool) {
+        self.start_of.insert(node, at);
+        if let Some(i) = self.open.iter().position(|o| o.node == node) {
+            let o = self.open.swap_remove(i);
+            self.close(o, at);
+        }
+        self.open.push(Open {
+            node,
+            at,
+            restart,
+            joined: None,
+            last_bucket: None,
+        });
+    }
+
+    /// The nodes whose starts are being followed.
+    pub fn followed(&self) -> impl Iterator<Item = u32> + '_ {
+        self.open.iter().map(|o| o.node)
+    }
+
+    /// Whether any start is being followed.
+    pub fn following(&self) -> bool {
+        !self.open.is_empty()
+    }
+
+    /// A probe at `t` µs. `up` are the (NodeId, node) of the honest nodes up now, sorted by
+    /// NodeId; `view` gives a followed node's table, `None` if it is down (which ends the
+    /// follow).
+    pub fn probe<'a>(
+        &mut self,
+        t: u64,
+        want: usize,
+        up: &[(u64, u32)],
+        mut view: impl FnMut(u32) -> Option<TableView<'a>>,
+    ) {
+        let mut earlier = Vec::new();
+        let mut i = 0;
+        while i < self.open.len() {
+            let node = self.open[i].node;
+            let Some(v) = view(node) else {
+                let o = self.open.swap_remove(i);
+                self.close(o, t);
+                continue;
+            };
+            let o = &mut self.open[i];
+            let since = t.saturating_sub(o.at);
+            if o.joined.is_none() {
+                earlier.clear();
+                earlier.extend(
+                    up.iter()
+                        .filter(|(_, n)| self.start_of.get(n).is_some_and(|&s| s <= o.at))
+                        .map(|&(id, _)| id),
+                );
+                if holds_closest(&v, want, &earlier) {
+                    o.joined = Some(since);
+                }
+            }
+            let bucket = since / CURVE_BUCKET_US;
+            if since < JOIN_WINDOW_US && o.last_bucket != Some(bucket) {
+                o.last_bucket = Some(bucket);
+                self.curve
+                    .entry(bucket)
+                    .or_default()
+                    .push(v.table.len() as f64);
+            }
+            if since >= JOIN_WINDOW_US {
+                let o = self.open.swap_remove(i);
+                self.close(o, t);
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// The run ended at `end` µs: closes every follow.
+    pub fn finish(&mut self, end: u64) {
+        for o in std::mem::take(&mut self.open) {
+            self.close(o, end);
+        }
+    }
+
+    fn close(&mut self, o: Open, t: u64) {
+        let ms = match o.joined {
+            Some(us) => us as f64 / 1e3,
+            None if t.saturating_sub(o.at) >= JOIN_WINDOW_US => f64::INFINITY,
+            None => {
+                self.censored += 1;
+                return;
+            }
+        };
+        self.times.push(JoinTime {
+            restart: o.restart,
+            ms,
+        });
+    }
+
+    /// `join_time_p50_ms`, `join_time_p90_ms` (every start), `rejoin_time_p50_ms` (restarts
+    /// only), `joins_measured`, `joins_unfinished`, `joins_censored`.
+    pub fn metrics(&self, out: &mut BTreeMap<String, f64>) {
+        let finite = |q: f64| if q.is_finite() { q } else { f64::NAN };
+        let mut all: Vec<f64> = self.times.iter().map(|j| j.ms).collect();
+        let mut rejoins: Vec<f64> = self
+            .times
+            .iter()
+            .filter(|j| j.restart)
+            .map(|j| j.ms)
+            .collect();
+        out.insert("join_time_p50_ms".into(), finite(quantile(&mut all, 0.5)));
+        out.insert("join_time_p90_ms".into(), finite(quantile(&mut all, 0.9)));
+        out.insert(
+            "rejoin_time_p50_ms".into(),
+            finite(quantile(&mut rejoins, 0.5)),
+        );
+        out.insert("joins_measured".into(), self.times.len() as f64);
+        out.insert(
+            "joins_unfinished".into(),
+            self.times.iter().filter(|j| j.ms.is_infinite()).count() as f64,
+        );
+        out.insert("joins_censored".into(), self.censored as f64);
+    }
+
+    /// `(seconds since start, p10, p50, p90)` of table sizes per curve step.
+    pub fn curve_band(&self) -> Vec<(f64, f64, f64, f64)> {
+        self.curve
+            .iter()
+            .map(|(&b, sizes)| {
+                let mut v = sizes.clone();
+                let t = (b * CURVE_BUCKET_US) as f64 / 1e6;
+                (
+                    t,
+                    quantile(&mut v, 0.1),
+                    quantile(&mut v, 0.5),
+                    quantile(&mut v, 0.9),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Whether the table holds the `want` NodeIds of `up_ids` (sorted) closest to `v.own`, other
+/// than `v.own` itself (fewer if fewer others are up).
+fn holds_closest(v: &TableView<'_>, want: usize, up_ids: &[u64]) -> bool {
+    closest(up_ids, v.own, want)
+        .iter()
+        .all(|id| v.table.contains(id))
+}
+
+/// The `want` ids of `sorted` closest to `own` by XOR, other than `own`. The ids sharing a
+/// prefix with `own` form one contiguous range of the sorted list: the longest prefix whose
+/// range holds `want` others bounds the search, so a probe costs O(64 log n + range).
+fn closest(sorted: &[u64], own: u64, want: usize) -> Vec<u64> {
+    let mut range = sorted;
+    for len in (0..=64u32).rev() {
+        // The ids sharing the top `len` bits with `own`.
+        let low_bits = u64::MAX.checked_shr(len).unwrap_or(0);
+        let (lo, hi) = (own & !low_bits, own | low_bits);
+        let start = sorted.partition_point(|&x| x < lo);
+        let end = sorted.partition_point(|&x| x <= hi);
+        range = &sorted[start..end];
+        let others = range.len() - usize::from(range.binary_search(&own).is_ok());
+        if others >= want {
+            break;
+        }
+    }
+    let mut picked: Vec<u64> = range.iter().copied().filter(|&x| x != own).collect();
+    picked.sort_by_key(|&x| x ^ own);
+    picked.truncate(want);
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_matches_a_full_sort() {
+        let mut ids: Vec<u64> = (0..500u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        ids.sort_unstable();
+        for &own in ids.iter().step_by(37).chain([0, u64::MAX, 12345].iter()) {
+            let mut all: Vec<u64> = ids.iter().copied().filter(|&x| x != own).collect();
+            all.sort_by_key(|&x| x ^ own);
+            all.truncate(5);
+            assert_eq!(closest(&ids, own, 5), all, "own {own:x}");
+        }
+        assert_eq!(closest(&[7], 7, 5), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_start_joins_when_its_table_holds_its_closest() {
+        let ids: Vec<(u64, u32)> = [1u64, 2, 3, 4, 100, 200]
+            .iter()
+            .enumerate()
+            .map(|(n, &id)| (id, n as u32))
+            .collect();
+        let mut t = JoinTracker::default();
+        for n in 1..6 {
+            t.started(n, 0, false);
+        }
+        t.started(0, 1_000_000, false);
+        // Node 3 (NodeId 4) restarted after node 0: node 0 is not held to knowing it.
+        t.started(3, 1_020_000, true);
+        let partial = [2u64, 3];
+        // Only node 0 is watched here: the others read as down, which ends their follows.
+        t.probe(1_050_000, 3, &ids, |n| {
+            (n == 0).then_some(TableView {
+                own: 1,
+                table: &partial,
+            })
+        });
+        assert_eq!(t.censored, 6, "nodes 1-5, and node 3 once more for its restart");
+        assert!(t.times.is_empty());
+        let full = [2u64, 3, 100];
+        t.probe(1_100_000, 3, &ids, |n| {
+            (n == 0).then_some(TableView {
+                own: 1,
+                table: &full,
+            })
+        });
+        t.finish(40_000_000);
+        assert_eq!(
+            t.times,
+            vec![JoinTime {
+                restart: false,
+                ms: 100.0
+            }]
+        );
+        assert_eq!(t.curve.get(&0), Some(&vec![2.0]), "one size per curve step");
+    }
+
+    #[test]
+    fn unjoined_starts_are_infinite_after_the_window_and_censored_before() {
+        let ids = vec![(1u64, 0u32), (2, 1), (3, 2)];
+        let mut t = JoinTracker::default();
+        t.started(0, 0, false);
+        t.started(1, 0, true);
+        let empty: [u64; 0] = [];
+        // Node 1 goes down at 1 s: censored. Node 0 is followed to the end of the window.
+        t.probe(1_000_000, 2, &ids, |n| {
+            (n == 0).then_some(TableView {
+                own: 1,
+                table: &empty,
+            })
+        });
+        t.probe(JOIN_WINDOW_US, 2, &ids, |_| {
+            Some(TableView {
+                own: 1,
+                table: &empty,
+            })
+        });
+        assert_eq!(t.censored, 1);
+        assert_eq!(t.times.len(), 1);
+        assert!(t.times[0].ms.is_infinite());
+        let mut m = BTreeMap::new();
+        t.metrics(&mut m);
+        assert!(m["join_time_p50_ms"].is_nan(), "an infinite median is null");
+        assert_eq!(m["joins_unfinished"], 1.0);
+    }
+}

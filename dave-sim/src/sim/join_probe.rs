@@ -1,0 +1,51 @@
+//! Join-probe driver: every `JOIN_PROBE_EVERY_US` of virtual time while some start is being
+//! followed, hands the followed nodes' tables to the collector's [`JoinTracker`], which decides
+//! when each joined (docs/simulator.md §"Join time").
+//!
+//! [`JoinTracker`]: crate::metrics::join::JoinTracker
+
+use std::collections::BTreeMap;
+
+use super::host::ScenarioHost;
+use super::{Action, Stage};
+use crate::engine::SimTime;
+use crate::metrics::join::{JOIN_PROBE_EVERY_US, TableView};
+
+/// Schedules the probes, for hosts that have identities (the echo host has none).
+pub fn schedule<H: ScenarioHost>(stage: &mut Stage<'_, H>) {
+    if !H::SUPPORTS_WORKLOAD {
+        return;
+    }
+    let mut t = JOIN_PROBE_EVERY_US;
+    while t < stage.end {
+        stage.engine.schedule(SimTime(t), Action::JoinProbe);
+        t += JOIN_PROBE_EVERY_US;
+    }
+}
+
+/// One probe at `t`.
+pub fn probe<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
+    if !stage.collector.joins.following() {
+        return;
+    }
+    let engine = &stage.engine;
+    let n = stage.scenario.nodes.count;
+    let mut up: Vec<(u64, u32)> = (0..n)
+        .filter_map(|i| engine.host(i).and_then(|h| h.node_id()).map(|id| (id, i)))
+        .collect();
+    up.sort_unstable();
+    let mut tables: BTreeMap<u32, (u64, Vec<u64>)> = BTreeMap::new();
+    for node in stage.collector.joins.followed() {
+        if let Some(h) = engine.host(node) {
+            let mut ids = Vec::new();
+            h.table_ids(&mut ids);
+            tables.insert(node, (h.node_id().unwrap_or(0), ids));
+        }
+    }
+    let want = stage.collector.replicas_target;
+    stage.collector.joins.probe(t.0, want, &up, |node| {
+        tables
+            .get(&node)
+            .map(|(own, table)| TableView { own: *own, table })
+    });
+}
