@@ -365,6 +365,7 @@ fn with_anti_amplification_off_an_unverified_address_gets_full_answers() {
     let ping = encode(&Message::Ping {
         kind: PingKind::Auth,
         nonce: [3; 32],
+        read_only: false,
         pad_to: 0,
     });
     let received = ping.len();

@@ -40,7 +40,7 @@ use crate::scenario::{AdversarySpec, Behaviour, RestartFrom, Scenario};
 use crate::sim::host::{PeerClass, ScenarioHost};
 use crate::sim::mixed::Mixed;
 use crate::sim::population::Population;
-use crate::sim::{Action, Roster, Stage, dave_host, workload};
+use crate::sim::{Action, Roster, Stage, workload};
 
 /// An adversary action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

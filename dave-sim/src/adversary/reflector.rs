@@ -162,6 +162,7 @@ impl SimHost for Reflector {
             let msg = Message::Ping {
                 kind: PingKind::Auth,
                 nonce,
+                read_only: false,
                 pad_to: 0,
             };
             msg.encode(buf).ok()?
@@ -284,6 +285,7 @@ mod tests {
         let msg = Message::Ping {
             kind: PingKind::Auth,
             nonce: [7; 32],
+            read_only: false,
             pad_to: 0,
         };
         let len = msg.encode(&mut buf).expect("encode");

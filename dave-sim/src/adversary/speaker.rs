@@ -79,6 +79,7 @@ impl Speaker {
             &Message::Ping {
                 kind: PingKind::Auth,
                 nonce,
+                read_only: false,
                 pad_to: PADDED_PING_LEN,
             },
         );

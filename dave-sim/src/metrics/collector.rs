@@ -335,6 +335,8 @@ pub struct Collector {
     pub foreign_stored: u64,
     /// Records the sybils aim at (hex RecordIds), for `targeted_get_success_rate`.
     targets: BTreeSet<String>,
+    /// Join times and table growth after every start.
+    pub joins: super::join::JoinTracker,
 }
 
 /// Found ÷ (finished + unfinished past the grace), NaN when nothing counts.
@@ -351,8 +353,6 @@ fn success_rate(gets: &[&LookupRow], end: SimTime) -> f64 {
     } else {
         found as f64 / counted as f64
     }
-    /// Join times and table growth after every start.
-    pub joins: super::join::JoinTracker,
 }
 
 fn hex(record: u64) -> String {

@@ -278,7 +278,10 @@ mod tests {
                 table: &partial,
             })
         });
-        assert_eq!(t.censored, 6, "nodes 1-5, and node 3 once more for its restart");
+        assert_eq!(
+            t.censored, 6,
+            "nodes 1-5, and node 3 once more for its restart"
+        );
         assert!(t.times.is_empty());
         let full = [2u64, 3, 100];
         t.probe(1_100_000, 3, &ids, |n| {

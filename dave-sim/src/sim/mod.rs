@@ -39,8 +39,8 @@
 pub mod dave_host;
 pub mod faults;
 pub mod host;
-pub mod mixed;
 pub mod join_probe;
+pub mod mixed;
 pub mod net_params;
 pub mod output;
 pub mod population;
