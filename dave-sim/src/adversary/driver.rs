@@ -373,40 +373,35 @@ impl Adversaries {
         metrics: &mut BTreeMap<String, f64>,
     ) {
         let s = stage.scenario;
+        // Every run reports every metric; those of an attack the run does not have are NaN.
+        let (mut liar_median, mut liar_detected) = (f64::NAN, f64::NAN);
         if self.liars(s).is_some() {
             let c = &stage.collector;
             let mut challenged = c.last_adversary_reliability.clone();
-            metrics.insert(
-                "liar_reliability_median".into(),
-                quantile(&mut challenged, 0.5),
-            );
+            liar_median = quantile(&mut challenged, 0.5);
             let min = s.nodes.config.to_config().reliability_min;
             let all = &c.last_adversary_reliability_all;
             let below = all.iter().filter(|&&r| r < min).count();
-            metrics.insert(
-                "liar_detected_fraction".into(),
-                if all.is_empty() {
-                    f64::NAN
-                } else {
-                    below as f64 / all.len() as f64
-                },
-            );
+            if !all.is_empty() {
+                liar_detected = below as f64 / all.len() as f64;
+            }
         }
+        metrics.insert("liar_reliability_median".into(), liar_median);
+        metrics.insert("liar_detected_fraction".into(), liar_detected);
         let spam: Vec<&GroupReport> = reports
             .iter()
             .filter(|r| r.behaviour == "spammer")
             .collect();
+        let (mut spam_sent, mut spam_accepted) = (f64::NAN, f64::NAN);
         if !spam.is_empty() {
-            let sent: u64 = spam.iter().map(|r| r.counters.puts_sent).sum();
-            metrics.insert("spam_puts_sent".into(), sent as f64);
-            metrics.insert(
-                "spam_puts_accepted".into(),
-                stage.collector.foreign_stored as f64,
-            );
+            spam_sent = spam.iter().map(|r| r.counters.puts_sent).sum::<u64>() as f64;
+            spam_accepted = stage.collector.foreign_stored as f64;
         }
+        metrics.insert("spam_puts_sent".into(), spam_sent);
+        metrics.insert("spam_puts_accepted".into(), spam_accepted);
+        let mut amplification = f64::NAN;
         if let Some(meter) = self.meter.borrow().as_ref() {
             let meter = meter.borrow();
-            let mut max = f64::NAN;
             for (g, spec) in self.groups.iter().zip(&s.adversaries) {
                 if !matches!(spec.behaviour, Behaviour::Reflector(_)) || g.targets.is_empty() {
                     continue;
@@ -423,12 +418,16 @@ impl Adversaries {
                         .sum();
                     if spent > 0 {
                         let ratio = meter.bytes_to(&stage.engine.addr(v)) as f64 / spent as f64;
-                        max = if max.is_nan() { ratio } else { max.max(ratio) };
+                        amplification = if amplification.is_nan() {
+                            ratio
+                        } else {
+                            amplification.max(ratio)
+                        };
                     }
                 }
             }
-            metrics.insert("amplification_max".into(), max);
         }
+        metrics.insert("amplification_max".into(), amplification);
     }
 }
 

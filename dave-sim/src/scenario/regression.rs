@@ -66,8 +66,13 @@ impl Better {
 /// `amplification_max`, `liar_reliability_p90`, per-reason drop counters) are compared from
 /// the day they exist. Counts that only describe the workload (`events`, `gets`, `bytes_*`)
 /// have no better direction: a scenario that cares adds them in its `regression` section.
+/// A count of how many scores stand behind a median (`honest_reliability_entries`) says how
+/// much was measured, not how well the protocol did, so it is ignored before the patterns of
+/// the scores themselves match it.
 const DIRECTIONS: &[(&str, Better)] = &[
+    ("reliability_entries", Better::Ignore),
     ("success_rate", Better::Higher),
+    ("detected_fraction", Better::Higher),
     ("honest_fraction", Better::Higher),
     ("honest_reliability", Better::Higher),
     ("liar_reliability", Better::Lower),
@@ -79,6 +84,12 @@ const DIRECTIONS: &[(&str, Better)] = &[
     ("_misplaced", Better::Lower),
     ("dropped", Better::Lower),
     ("amplification", Better::Lower),
+    ("join_time", Better::Lower),
+    ("spam_puts_accepted", Better::Lower),
+    ("records_evicted", Better::Lower),
+    ("poisoned", Better::Lower),
+    ("fake_", Better::Lower),
+    ("unroutable_entries", Better::Lower),
 ];
 
 /// The better direction of `metric` when the scenario does not say, if one is known.
@@ -231,7 +242,23 @@ mod tests {
             .into_iter()
             .filter(|n| default_better(n) == Some(Better::Higher))
             .collect();
-        assert_eq!(higher, ["get_success_rate", "honest_reliability_median"]);
+        assert_eq!(
+            higher,
+            [
+                "get_success_rate",
+                "get_success_rate_after_heal",
+                "targeted_get_success_rate",
+                "honest_reliability_median",
+                "victim_honest_fraction_min",
+                "victim_honest_fraction_end",
+                "victim_get_success_rate",
+                "liar_detected_fraction",
+            ]
+        );
+        assert_eq!(
+            default_better("honest_reliability_entries"),
+            Some(Better::Ignore)
+        );
         for lower in [
             "get_latency_p50_ms",
             "get_latency_p99_ms",
