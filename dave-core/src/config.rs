@@ -328,24 +328,23 @@ impl Config {
             "at least alpha queries",
         )?;
         at_least("k", self.k, 1, "a bucket must hold a peer")?;
-        at_least(
-            "group_limit",
-            self.group_limit,
-            1,
-            "a group must be allowed a peer",
-        )?;
-        at_most(
-            "group_limit",
-            self.group_limit,
-            self.k,
-            "at most k peers in a bucket",
-        )?;
-        at_least(
-            "group_limit_table",
-            self.group_limit_table,
-            self.group_limit,
-            "the table allows a group at least what a bucket does",
-        )?;
+        // 0 switches a group limit off (the undefended tables of the eclipse studies).
+        if self.group_limit > 0 {
+            at_most(
+                "group_limit",
+                self.group_limit,
+                self.k,
+                "at most k peers in a bucket",
+            )?;
+        }
+        if self.group_limit > 0 && self.group_limit_table > 0 {
+            at_least(
+                "group_limit_table",
+                self.group_limit_table,
+                self.group_limit,
+                "the table allows a group at least what a bucket does",
+            )?;
+        }
         let max_npeer = (MAX_DATAGRAM - AUTH_PONG_BASE) / crate::addr::ADDR_LEN;
         at_most(
             "npeer_limit",

@@ -136,12 +136,26 @@ fn sweep_shards_merge_into_the_unsharded_aggregate() {
     dave_sim(&[
         "sweep", "--merge", &shards[2], &shards[0], &shards[1], "--out", &merged, "--quiet",
     ]);
-    for f in [
-        "aggregate.csv",
-        "runs.csv",
-        "sweep.json",
-        "sweep_get_success_rate.png",
-    ] {
+    // Every file of the unsharded sweep, charts included (one per metric that varies), and
+    // only those, comes out of the merge byte for byte.
+    let names = |dir: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let files = names(&whole);
+    assert_eq!(files, names(&merged));
+    for f in ["aggregate.csv", "runs.csv", "sweep.json"] {
+        assert!(files.iter().any(|n| n == f), "{f} in {files:?}");
+    }
+    assert!(
+        files.iter().any(|n| n == "sweep_datagrams_dropped.png"),
+        "loss 0 against 0.1 varies the drops: {files:?}"
+    );
+    for f in &files {
         let a = std::fs::read(Path::new(&whole).join(f)).unwrap();
         let b = std::fs::read(Path::new(&merged).join(f)).unwrap();
         assert!(

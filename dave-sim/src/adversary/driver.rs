@@ -610,6 +610,7 @@ pub fn build(spec: &AdversarySpec, ctx: &AttackerContext<'_>) -> Option<Box<dyn 
                 start: ctx.now,
             },
             ctx.rng_seed,
+            ctx.crypto.clone(),
         ))),
         Behaviour::Reflector(r) => {
             let victim = *ctx

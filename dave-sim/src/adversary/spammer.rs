@@ -12,7 +12,9 @@
 
 use std::net::SocketAddr;
 
-use dave_core::crypto::{sign_digest, work_hash};
+use std::sync::Arc;
+
+use dave_core::crypto::{Crypto, work_hash};
 use dave_core::dat::{Dat, MAX_KEY_VAL_LEN, MAX_MINABLE_WORK, sign_digest_of};
 use dave_core::hash::leading_zeros;
 use dave_core::wire::Message;
@@ -52,6 +54,8 @@ pub struct SpamPlan {
 pub struct Spammer {
     plan: SpamPlan,
     key: SigningKey,
+    /// The run's provider: valid spam must carry the signatures the honest nodes check.
+    crypto: Arc<dyn Crypto>,
     rng: ChaCha12Rng,
     interval_us: u64,
     next: SimTime,
@@ -65,9 +69,10 @@ pub struct Spammer {
 }
 
 impl Spammer {
-    /// A spammer following `plan`, with key and random stream from `seed`.
+    /// A spammer following `plan`, with key and random stream from `seed`, signing through
+    /// `crypto` (the run's provider, so that its valid spam is valid to the honest nodes).
     /// A value too large for a record is cut to the largest that fits.
-    pub fn new(mut plan: SpamPlan, seed: [u8; 32]) -> Spammer {
+    pub fn new(mut plan: SpamPlan, seed: [u8; 32], crypto: Arc<dyn Crypto>) -> Spammer {
         plan.value_bytes = plan.value_bytes.min(MAX_KEY_VAL_LEN - SPAM_KEY_LEN);
         plan.min_work = plan.min_work.min(MAX_MINABLE_WORK);
         let mut rng = ChaCha12Rng::from_seed(seed);
@@ -82,6 +87,7 @@ impl Spammer {
             next: plan.start,
             plan,
             key,
+            crypto,
             key_prefix,
             rng,
             interval_us,
@@ -103,7 +109,8 @@ impl Spammer {
             .collect();
         let min_work = self.plan.min_work;
         match self.plan.kind {
-            SpamMode::MinimalWork => Dat::new(
+            SpamMode::MinimalWork => Dat::new_with(
+                self.crypto.as_ref(),
                 &self.key,
                 &key,
                 &val,
@@ -114,7 +121,9 @@ impl Spammer {
             )
             .expect("new() bounds the value and the work so the record fits and can be mined"),
             SpamMode::LowWork => {
-                let sig = sign_digest(&self.key, &sign_digest_of(&key, &val, now_ms));
+                let sig = self
+                    .crypto
+                    .sign(&self.key, &sign_digest_of(&key, &val, now_ms));
                 let (salt, work) = loop {
                     let salt: [u8; 16] = self.rng.random();
                     let work = work_hash(&salt, &sig);
@@ -227,6 +236,7 @@ mod tests {
     use super::*;
     use crate::adversary::liar::tests::{addr, test_node};
     use dave_core::config::Config;
+    use dave_core::crypto::DirectCrypto;
     use dave_core::dat::DatError;
     use dave_core::event::{Event, RejectReason};
     use dave_core::time::Time;
@@ -249,7 +259,7 @@ mod tests {
             targets: vec![addr(9)],
             start: SimTime(1_000_000),
         };
-        let mut spammer = Spammer::new(plan, [6; 32]);
+        let mut spammer = Spammer::new(plan, [6; 32], Arc::new(DirectCrypto));
         let mut keys = BTreeSet::new();
         let mut buf = [0u8; 1424];
         let mut t = 1_000_000;

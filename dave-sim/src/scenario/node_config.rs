@@ -55,6 +55,10 @@ impl ConfigOverrides {
                 *field = v;
             }
         }
+        if self.group_limits == Some(false) {
+            c.group_limit = 0;
+            c.group_limit_table = 0;
+        }
         if let Some(p) = self.reliability_decay {
             c.reliability_decay = p.0;
         }
@@ -62,5 +66,28 @@ impl ConfigOverrides {
             c.reliability_min = p.0;
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defence_switches_reach_the_node_config() {
+        let defaults = ConfigOverrides::default().to_config();
+        assert_eq!(defaults, Config::default());
+        let off: ConfigOverrides = serde_json::from_str(
+            r#"{"group_limits": false, "group_limit": 2, "test_before_evict": false,
+                "challenges": false, "anti_amplification": false, "anchors": 0}"#,
+        )
+        .expect("overrides");
+        let c = off.to_config();
+        assert_eq!((c.group_limit, c.group_limit_table), (0, 0));
+        assert!(!c.test_before_evict && !c.challenges && !c.anti_amplification);
+        assert_eq!(c.anchors, 0);
+        let on: ConfigOverrides =
+            serde_json::from_str(r#"{"group_limits": true}"#).expect("overrides");
+        assert_eq!(on.to_config(), Config::default());
     }
 }

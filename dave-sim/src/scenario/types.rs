@@ -144,6 +144,10 @@ pub struct ConfigOverrides {
     pub challenges: Option<bool>,
     /// Defence switch: the 3× anti-amplification budget (§8).
     pub anti_amplification: Option<bool>,
+    /// Defence switch of both group limits at once (§5): `false` sets `group_limit` and
+    /// `group_limit_table` to 0 (no limit), whatever else says. One switch so that a sweep can
+    /// put "with and without group limits" on one axis (`--param nodes.config.group_limits=true,false`).
+    pub group_limits: Option<bool>,
 }
 
 /// Bootstrap: nodes `0..seeds` are seed nodes; every node is given `count` distinct random seed

@@ -131,4 +131,18 @@ impl<H: ScenarioHost> ScenarioHost for Mixed<H> {
             Mixed::Attacker(_) => Vec::new(),
         }
     }
+
+    fn node_id(&self) -> Option<u64> {
+        match self {
+            Mixed::Honest(h) => h.node_id(),
+            Mixed::Attacker(_) => None,
+        }
+    }
+
+    fn table_ids(&self, out: &mut Vec<u64>) {
+        match self {
+            Mixed::Honest(h) => h.table_ids(out),
+            Mixed::Attacker(_) => out.clear(),
+        }
+    }
 }

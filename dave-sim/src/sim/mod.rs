@@ -175,9 +175,22 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
     let mut roster = Roster::honest(scenario, seed);
     let population = Population::<Mixed<H>>::new(scenario, seed, &roster.addrs);
     let adversaries = Adversaries::new(scenario, seed, &mut roster);
+    let honest = &roster.addrs[..scenario.nodes.count as usize];
+    let meter = adversaries.reflection_meter(scenario, honest);
     let mut stage = Stage::new(scenario, seed, roster, std::mem::take(&mut options.trace));
-    if let Some(tap) = options.tap.take() {
-        stage.engine.set_delivery_tap(tap);
+    // The caller's tap (a pcap) and the reflection meter both see every delivery.
+    let mut caller_tap = options.tap.take();
+    if caller_tap.is_some() || meter.is_some() {
+        stage
+            .engine
+            .set_delivery_tap(Box::new(move |t, from, to, bytes| {
+                if let Some(tap) = caller_tap.as_mut() {
+                    tap(t, from, to, bytes);
+                }
+                if let Some(meter) = &meter {
+                    meter.borrow_mut().delivered(to, bytes);
+                }
+            }));
     }
     let mut world = World {
         faults: Faults::new(scenario),
