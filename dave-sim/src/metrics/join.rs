@@ -24,14 +24,6 @@ pub const JOIN_WINDOW_US: u64 = 30_000_000;
 /// Width of one step of the table-size curve.
 pub const CURVE_BUCKET_US: u64 = 250_000;
 
-/// One node's view at a probe: its NodeId and the NodeIds its table holds verified.
-pub struct TableView<'a> {
-    /// The node's NodeId.
-    pub own: u64,
-    /// NodeIds its table holds verified (any order).
-    pub table: &'a [u64],
-}
-
 /// A start being followed.
 #[derive(Debug, Clone)]
 struct Open {
@@ -93,44 +85,47 @@ impl JoinTracker {
     }
 
     /// A probe at `t` µs. `up` are the (NodeId, node) of the honest nodes up now, sorted by
-    /// NodeId; `view` gives a followed node's table, `None` if it is down (which ends the
-    /// follow).
-    pub fn probe<'a>(
+    /// NodeId. `view(node, table_wanted, table)` gives a followed node's NodeId, `None` if it is
+    /// down (which ends the follow), and, when `table_wanted`, replaces `table` with the NodeIds
+    /// its table holds verified. Tables are read only while a start has not joined or a curve
+    /// step is due, so a probe of a large network stays cheap.
+    pub fn probe(
         &mut self,
         t: u64,
         want: usize,
         up: &[(u64, u32)],
-        mut view: impl FnMut(u32) -> Option<TableView<'a>>,
+        mut view: impl FnMut(u32, bool, &mut Vec<u64>) -> Option<u64>,
     ) {
-        let mut earlier = Vec::new();
+        let mut table = Vec::new();
         let mut i = 0;
         while i < self.open.len() {
-            let node = self.open[i].node;
-            let Some(v) = view(node) else {
+            let o = &self.open[i];
+            let since = t.saturating_sub(o.at);
+            let bucket = since / CURVE_BUCKET_US;
+            let curve_due = since < JOIN_WINDOW_US && o.last_bucket != Some(bucket);
+            let table_wanted = o.joined.is_none() || curve_due;
+            let Some(own) = view(o.node, table_wanted, &mut table) else {
                 let o = self.open.swap_remove(i);
                 self.close(o, t);
                 continue;
             };
             let o = &mut self.open[i];
-            let since = t.saturating_sub(o.at);
             if o.joined.is_none() {
-                earlier.clear();
-                earlier.extend(
-                    up.iter()
-                        .filter(|(_, n)| self.start_of.get(n).is_some_and(|&s| s <= o.at))
-                        .map(|&(id, _)| id),
-                );
-                if holds_closest(&v, want, &earlier) {
+                let (at, start_of) = (o.at, &self.start_of);
+                let joined_before = |n: u32| start_of.get(&n).is_some_and(|&s| s <= at);
+                if closest(up, own, want, joined_before)
+                    .iter()
+                    .all(|id| table.contains(id))
+                {
                     o.joined = Some(since);
                 }
             }
-            let bucket = since / CURVE_BUCKET_US;
-            if since < JOIN_WINDOW_US && o.last_bucket != Some(bucket) {
+            if curve_due {
                 o.last_bucket = Some(bucket);
                 self.curve
                     .entry(bucket)
                     .or_default()
-                    .push(v.table.len() as f64);
+                    .push(table.len() as f64);
             }
             if since >= JOIN_WINDOW_US {
                 let o = self.open.swap_remove(i);
@@ -206,32 +201,31 @@ impl JoinTracker {
     }
 }
 
-/// Whether the table holds the `want` NodeIds of `up_ids` (sorted) closest to `v.own`, other
-/// than `v.own` itself (fewer if fewer others are up).
-fn holds_closest(v: &TableView<'_>, want: usize, up_ids: &[u64]) -> bool {
-    closest(up_ids, v.own, want)
-        .iter()
-        .all(|id| v.table.contains(id))
-}
-
-/// The `want` ids of `sorted` closest to `own` by XOR, other than `own`. The ids sharing a
-/// prefix with `own` form one contiguous range of the sorted list: the longest prefix whose
-/// range holds `want` others bounds the search, so a probe costs O(64 log n + range).
-fn closest(sorted: &[u64], own: u64, want: usize) -> Vec<u64> {
+/// The `want` NodeIds of `sorted` (sorted by NodeId) closest to `own` by XOR among the nodes
+/// `eligible` accepts, other than `own` (fewer if fewer are eligible). The ids sharing a prefix
+/// with `own` form one contiguous range of the sorted list: the longest prefix whose range holds
+/// `want` eligible others bounds the search. Ranges double as the prefix shortens, so a search
+/// costs O(64 log n) plus about twice the final range.
+fn closest(
+    sorted: &[(u64, u32)],
+    own: u64,
+    want: usize,
+    eligible: impl Fn(u32) -> bool,
+) -> Vec<u64> {
+    let counts = |&&(x, n): &&(u64, u32)| x != own && eligible(n);
     let mut range = sorted;
     for len in (0..=64u32).rev() {
         // The ids sharing the top `len` bits with `own`.
         let low_bits = u64::MAX.checked_shr(len).unwrap_or(0);
         let (lo, hi) = (own & !low_bits, own | low_bits);
-        let start = sorted.partition_point(|&x| x < lo);
-        let end = sorted.partition_point(|&x| x <= hi);
+        let start = sorted.partition_point(|&(x, _)| x < lo);
+        let end = sorted.partition_point(|&(x, _)| x <= hi);
         range = &sorted[start..end];
-        let others = range.len() - usize::from(range.binary_search(&own).is_ok());
-        if others >= want {
+        if range.iter().filter(counts).count() >= want {
             break;
         }
     }
-    let mut picked: Vec<u64> = range.iter().copied().filter(|&x| x != own).collect();
+    let mut picked: Vec<u64> = range.iter().filter(counts).map(|&(x, _)| x).collect();
     picked.sort_by_key(|&x| x ^ own);
     picked.truncate(want);
     picked
@@ -243,17 +237,34 @@ mod tests {
 
     #[test]
     fn closest_matches_a_full_sort() {
-        let mut ids: Vec<u64> = (0..500u64)
-            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        let mut ids: Vec<(u64, u32)> = (0..500u32)
+            .map(|i| (u64::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15), i))
             .collect();
         ids.sort_unstable();
-        for &own in ids.iter().step_by(37).chain([0, u64::MAX, 12345].iter()) {
-            let mut all: Vec<u64> = ids.iter().copied().filter(|&x| x != own).collect();
+        let odd = |n: u32| n % 2 == 1;
+        for &(own, _) in ids
+            .iter()
+            .step_by(37)
+            .chain([(0, 0), (u64::MAX, 0), (12345, 0)].iter())
+        {
+            let mut all: Vec<u64> = ids.iter().map(|&(x, _)| x).filter(|&x| x != own).collect();
             all.sort_by_key(|&x| x ^ own);
             all.truncate(5);
-            assert_eq!(closest(&ids, own, 5), all, "own {own:x}");
+            assert_eq!(closest(&ids, own, 5, |_| true), all, "own {own:x}");
+            let mut odd_only: Vec<u64> = ids
+                .iter()
+                .filter(|&&(x, n)| x != own && odd(n))
+                .map(|&(x, _)| x)
+                .collect();
+            odd_only.sort_by_key(|&x| x ^ own);
+            odd_only.truncate(5);
+            assert_eq!(
+                closest(&ids, own, 5, odd),
+                odd_only,
+                "own {own:x}, odd nodes"
+            );
         }
-        assert_eq!(closest(&[7], 7, 5), Vec::<u64>::new());
+        assert_eq!(closest(&[(7, 0)], 7, 5, |_| true), Vec::<u64>::new());
     }
 
     #[test]
@@ -272,10 +283,11 @@ mod tests {
         t.started(3, 1_020_000, true);
         let partial = [2u64, 3];
         // Only node 0 is watched here: the others read as down, which ends their follows.
-        t.probe(1_050_000, 3, &ids, |n| {
-            (n == 0).then_some(TableView {
-                own: 1,
-                table: &partial,
+        t.probe(1_050_000, 3, &ids, |n, _, table: &mut Vec<u64>| {
+            (n == 0).then(|| {
+                table.clear();
+                table.extend_from_slice(&partial);
+                1
             })
         });
         assert_eq!(
@@ -284,10 +296,11 @@ mod tests {
         );
         assert!(t.times.is_empty());
         let full = [2u64, 3, 100];
-        t.probe(1_100_000, 3, &ids, |n| {
-            (n == 0).then_some(TableView {
-                own: 1,
-                table: &full,
+        t.probe(1_100_000, 3, &ids, |n, _, table: &mut Vec<u64>| {
+            (n == 0).then(|| {
+                table.clear();
+                table.extend_from_slice(&full);
+                1
             })
         });
         t.finish(40_000_000);
@@ -309,16 +322,18 @@ mod tests {
         t.started(1, 0, true);
         let empty: [u64; 0] = [];
         // Node 1 goes down at 1 s: censored. Node 0 is followed to the end of the window.
-        t.probe(1_000_000, 2, &ids, |n| {
-            (n == 0).then_some(TableView {
-                own: 1,
-                table: &empty,
+        t.probe(1_000_000, 2, &ids, |n, _, table: &mut Vec<u64>| {
+            (n == 0).then(|| {
+                table.clear();
+                table.extend_from_slice(&empty);
+                1
             })
         });
-        t.probe(JOIN_WINDOW_US, 2, &ids, |_| {
-            Some(TableView {
-                own: 1,
-                table: &empty,
+        t.probe(JOIN_WINDOW_US, 2, &ids, |n, _, table: &mut Vec<u64>| {
+            (true).then(|| {
+                table.clear();
+                table.extend_from_slice(&empty);
+                1
             })
         });
         assert_eq!(t.censored, 1);

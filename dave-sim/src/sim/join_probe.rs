@@ -4,12 +4,10 @@
 //!
 //! [`JoinTracker`]: crate::metrics::join::JoinTracker
 
-use std::collections::BTreeMap;
-
 use super::host::ScenarioHost;
 use super::{Action, Stage};
 use crate::engine::SimTime;
-use crate::metrics::join::{JOIN_PROBE_EVERY_US, TableView};
+use crate::metrics::join::JOIN_PROBE_EVERY_US;
 
 /// Schedules the probes, for hosts that have identities (the echo host has none).
 pub fn schedule<H: ScenarioHost>(stage: &mut Stage<'_, H>) {
@@ -34,18 +32,15 @@ pub fn probe<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
         .filter_map(|i| engine.host(i).and_then(|h| h.node_id()).map(|id| (id, i)))
         .collect();
     up.sort_unstable();
-    let mut tables: BTreeMap<u32, (u64, Vec<u64>)> = BTreeMap::new();
-    for node in stage.collector.joins.followed() {
-        if let Some(h) = engine.host(node) {
-            let mut ids = Vec::new();
-            h.table_ids(&mut ids);
-            tables.insert(node, (h.node_id().unwrap_or(0), ids));
-        }
-    }
     let want = stage.collector.replicas_target;
-    stage.collector.joins.probe(t.0, want, &up, |node| {
-        tables
-            .get(&node)
-            .map(|(own, table)| TableView { own: *own, table })
-    });
+    stage
+        .collector
+        .joins
+        .probe(t.0, want, &up, |node, table_wanted, table| {
+            let host = engine.host(node)?;
+            if table_wanted {
+                host.table_ids(table);
+            }
+            host.node_id()
+        });
 }
