@@ -10,18 +10,20 @@
 #
 # To show another chart, add one line to GALLERY: "<scenario> <chart> <caption>", where
 # <scenario> is scenarios/<scenario>.json and <chart> one of a run's PNG files without ".png"
-# (propagation, lookups_success, lookups_latency, lookups_hops, reliability, liar_detection,
-# eclipse, traffic, drops, storage). Then run this script and commit docs/img/ and README.md.
+# (propagation, lookups_success, lookups_latency, lookups_hops, reliability, traffic, drops,
+# storage, join; liar_detection and eclipse in runs with that attack). Then run this script and commit docs/img/ and README.md.
 # An even number of entries fills the README's two-column grid.
 set -euo pipefail
 
 GALLERY=(
+  "eclipse eclipse 1,000 attacker addresses in 4 /24s against 4 victims: group limits, test-before-evict and anchors hold"
+  "eclipse-undefended eclipse The same attack with the defences off: the attackers take most of each victim's table"
+  "liars liar_detection 20 % storage liars found out by challenges, against 1 - s^n"
+  "liars reliability Reliability honest nodes hold of honest and of lying peers"
   "baseline lookups_latency GET latency over lossy, jittery links in three regions (300 nodes)"
-  "baseline lookups_hops Lookup hops per GET against the analytic model"
-  "baseline storage Where records sit: XOR distance between holder and record"
-  "baseline traffic Traffic per node by datagram kind"
+  "baseline lookups_hops Lookup hops per GET against the ALPHA/REFERRALS hop model"
+  "growth join Table size after a start as the network grows from 8 to 200 nodes"
   "churn lookups_success GET success through churn and a 30 s partition"
-  "churn drops Why datagrams were dropped under churn, bursty loss and a partition"
 )
 
 cd "$(dirname "$0")/.."

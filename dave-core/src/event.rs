@@ -67,7 +67,8 @@ pub struct LookupReport {
     pub latency: Duration,
     /// PUT only: PUT datagrams sent to replicas.
     pub replicas: u32,
-    /// PUT only: whether this node stored the record itself (it is among the closest).
+    /// PUT only: whether this node stored the record itself (a writer keeps its own copy,
+    /// docs/protocol.md §8; a read-only node keeps nothing).
     pub stored_locally: bool,
 }
 

@@ -209,6 +209,10 @@ impl Node {
                     reason,
                     reliability: after,
                 });
+                // A peer that failed is not known to hold the record any more (its PUT may
+                // have been lost): re-propagation pushes it again while its score stays at or
+                // above RELIABILITY_MIN, and stops once repeated failures take it below (§9).
+                self.store.forget_pushed(c.record, c.node_id);
                 self.repropagate(c.record);
                 if before >= min && after < min && self.republish_cursor.is_none() {
                     self.timers.set(Timer::Republish, Some(self.now));

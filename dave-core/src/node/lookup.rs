@@ -488,12 +488,13 @@ impl Node {
                 .collect();
             targets.sort_by_key(|c| (c.rank, c.addr));
             targets.truncate(self.config.replicas);
-            let own = lookup.record.distance(self.node_id);
-            // A read-only node keeps nothing: it is no replica, and it leaves soon.
-            let among_closest = !self.config.read_only
-                && (targets.len() < self.config.replicas
-                    || targets.last().is_some_and(|c| own < c.rank.1));
-            if among_closest {
+            // The writer keeps its own copy, closest or not (Kademlia's original publisher,
+            // §2.5 of the paper; docs/protocol.md §8): a PUT is not acknowledged, and only a
+            // holder challenges the replicas and re-propagates what they lost, so a writer that
+            // kept nothing would lose a record whose every PUT datagram was lost (the lossy
+            // scenario lost 2 of 300 records that way). A read-only node keeps nothing: it is
+            // no replica, and it leaves soon.
+            if !self.config.read_only {
                 stored_locally = self.store_record(dat.clone(), None);
             }
             for c in &targets {

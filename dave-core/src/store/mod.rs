@@ -289,6 +289,17 @@ impl Store {
         entry.pushed.push(node);
     }
 
+    /// Forgets that `node` holds this version of `id`: it failed a challenge for it, so it does
+    /// not (a PUT may have been lost), and the next re-propagation may push it again (§9).
+    pub fn forget_pushed(&mut self, id: RecordId, node: NodeId) {
+        let Some(&slot) = self.index.get(&id) else {
+            return;
+        };
+        if let Some(entry) = self.slab.get_mut(slot) {
+            entry.pushed.retain(|&n| n != node);
+        }
+    }
+
     /// Inserts a verified record (§7). Expired records of its shard are dropped first, then the
     /// shard's worst records are evicted while their retention key is smaller than the
     /// newcomer's, until it fits. If it still cannot fit, nothing changes and the record is
