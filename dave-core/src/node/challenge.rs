@@ -31,9 +31,15 @@ struct PendingChallenge {
     deadline: Time,
 }
 
+/// Failed (record, peer) pairs waiting for their confirming challenge, at most.
+const RECHECKS: usize = 8;
+
 #[derive(Debug, Default)]
 pub(crate) struct Challenges {
     pending: Vec<PendingChallenge>,
+    /// Pairs whose last challenge failed while the peer stayed at or above RELIABILITY_MIN,
+    /// oldest first: each is challenged again at the next tick, before any random pick.
+    recheck: Vec<(RecordId, NodeId)>,
 }
 
 impl Challenges {
@@ -50,6 +56,9 @@ impl Node {
             Some(self.now + self.config.challenge_every),
         );
         if !self.config.challenges {
+            return;
+        }
+        if self.recheck_one() {
             return;
         }
         for _ in 0..SAMPLES {
@@ -98,6 +107,30 @@ impl Node {
                 return;
             }
         }
+    }
+
+    /// Challenges the oldest failed pair again, if one is still checkable (the peer in the
+    /// table and not busy, the record still held). One failure takes a fresh peer only to 1/3,
+    /// above the default RELIABILITY_MIN, and a random pick rarely returns to the same pair: the
+    /// confirming challenge tells an honest peer that missed a PUT (re-propagation pushed it
+    /// again, so it passes) from a liar (it fails again and falls below RELIABILITY_MIN).
+    fn recheck_one(&mut self) -> bool {
+        while !self.challenges.recheck.is_empty() {
+            let (record, node_id) = self.challenges.recheck.remove(0);
+            let busy = self
+                .challenges
+                .pending
+                .iter()
+                .any(|c| c.node_id == node_id);
+            if let Some(idx) = self.peers.by_id(node_id)
+                && !busy
+                && self.store.holds(record)
+            {
+                self.send_challenge(idx, record);
+                return true;
+            }
+        }
+        false
     }
 
     fn send_challenge(&mut self, idx: u32, record: RecordId) {
@@ -214,6 +247,9 @@ impl Node {
                 // above RELIABILITY_MIN, and stops once repeated failures take it below (§9).
                 self.store.forget_pushed(c.record, c.node_id);
                 self.repropagate(c.record);
+                if after >= min && self.challenges.recheck.len() < RECHECKS {
+                    self.challenges.recheck.push((c.record, c.node_id));
+                }
                 if before >= min && after < min && self.republish_cursor.is_none() {
                     self.timers.set(Timer::Republish, Some(self.now));
                 }
