@@ -105,5 +105,7 @@ fn a_node_with_a_full_table_and_an_empty_store_takes_tens_of_kb() {
         "node with 96 active peers: {} B heap + {node} B inline",
         bytes
     );
-    assert!(bytes + node < 80 * 1024, "{} bytes", bytes + node);
+    // About 67 KB before every address got an anti-amplification entry (§8: the 3× rule holds
+    // for verified peers too); the 96 peers' entries add about 15 KB.
+    assert!(bytes + node < 96 * 1024, "{} bytes", bytes + node);
 }

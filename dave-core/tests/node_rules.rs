@@ -510,10 +510,11 @@ fn storage_challenges_are_plain_gets_with_an_rtt_deadline() {
     );
     solo.deliver(holder.addr, &encode(&Message::Put(dat.as_ref())));
     assert!(solo.node.holds(dat.record_id()));
+    // Every GET is padded to 480 bytes (§8), lookups' and challenges' alike.
     let plain_get = encode(&Message::Get {
         pubkey: dat.pubkey,
         key: b"kept",
-        pad_to: 0,
+        pad_to: 480,
     });
     let mut outcomes = Vec::new();
     for round in 0..3 {

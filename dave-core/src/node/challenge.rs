@@ -117,11 +117,7 @@ impl Node {
     fn recheck_one(&mut self) -> bool {
         while !self.challenges.recheck.is_empty() {
             let (record, node_id) = self.challenges.recheck.remove(0);
-            let busy = self
-                .challenges
-                .pending
-                .iter()
-                .any(|c| c.node_id == node_id);
+            let busy = self.challenges.pending.iter().any(|c| c.node_id == node_id);
             if let Some(idx) = self.peers.by_id(node_id)
                 && !busy
                 && self.store.holds(record)
@@ -141,11 +137,8 @@ impl Node {
             return;
         };
         let (addr, node_id) = (peer.addr, peer.id);
-        let pad_to = if peer.has_round_trip() {
-            0
-        } else {
-            PADDED_GET_LEN
-        };
+        // Padded like every GET, so that the answer fits the 3× allowance (§8).
+        let pad_to = PADDED_GET_LEN;
         let dat = entry.dat();
         let msg = Message::Get {
             pubkey: dat.pubkey,

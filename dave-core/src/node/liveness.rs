@@ -96,10 +96,8 @@ impl Node {
 
     /// Signs and queues an AUTH PONG with as many shared peers as the allowance permits.
     fn send_auth_pong(&mut self, to: SocketAddr, nonce: [u8; 32]) -> bool {
-        let round_trip = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip())
-            || !self.config.anti_amplification;
         let mut n = self.config.npeer_limit.min(u8::MAX as usize);
-        if !round_trip {
+        if self.config.anti_amplification {
             let allowance = self.amp.allowance(&to).min(usize::MAX as u64) as usize;
             if allowance < AUTH_PONG_BASE {
                 self.reject(to, RejectReason::AmplificationLimit);
@@ -290,16 +288,7 @@ impl Node {
                 }
             }
         }
-        // A table peer carries its own round-trip mark; anyone else keeps it in the ledger.
-        if self
-            .peers
-            .peer_at(&from)
-            .is_some_and(|p| p.has_round_trip())
-        {
-            self.amp.forget(&from);
-        } else {
-            self.amp.mark_round_trip(from, now);
-        }
+        self.amp.mark_round_trip(from, now);
         if let Some(auth) = &pong.auth {
             let id = crate::id::NodeId::from_public_key(&auth.pubkey);
             self.lookups.learn_identity(from, id);
@@ -499,10 +488,12 @@ impl Node {
             } else {
                 PingKind::Live
             };
-            let pad = if peer.has_round_trip() {
-                0
-            } else {
+            // An AUTH PONG is larger than 3× an unpadded AUTH PING, and the 3× rule holds for
+            // verified peers too (§8); a LIVE PONG is the size of its PING.
+            let pad = if kind == PingKind::Auth || !peer.has_round_trip() {
                 PADDED_PING_LEN
+            } else {
+                0
             };
             let addr = peer.addr;
             let ping = self.send_ping(addr, kind, pad);

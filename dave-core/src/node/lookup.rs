@@ -448,16 +448,10 @@ impl Node {
         }
     }
 
-    /// Sends a lookup's GET: unpadded to a peer that passed a round trip, padded to 480 bytes
-    /// to anyone else so that the answer fits its 3× allowance (§8). A read-only node pads every
-    /// GET: the answerer never completes a round trip with it.
+    /// Sends a lookup's GET, padded to 480 bytes so that the answer fits the answerer's 3×
+    /// allowance, which holds for verified peers too (§8).
     fn send_get(&mut self, i: usize, to: SocketAddr) {
-        let verified = self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip());
-        let pad_to = if verified && !self.config.read_only {
-            0
-        } else {
-            PADDED_GET_LEN
-        };
+        let pad_to = PADDED_GET_LEN;
         let lookup = &self.lookups.list[i];
         let msg = Message::Get {
             pubkey: lookup.pubkey,

@@ -199,13 +199,7 @@ impl Node {
             self.reject(from, RejectReason::Oversized);
             return;
         }
-        let round_trip = self
-            .peers
-            .peer_at(&from)
-            .is_some_and(|p| p.has_round_trip());
-        if !round_trip {
-            self.amp.credit(from, bytes.len(), now);
-        }
+        self.amp.credit(from, bytes.len(), now);
         let msg = match Message::decode_with(bytes, &self.limits) {
             Ok(msg) => msg,
             Err(e) => {
@@ -424,13 +418,11 @@ impl Node {
         debug_assert!(sent.is_ok(), "encoding {msg:?} failed: {sent:?}");
     }
 
-    /// Queues an answer of `len` bytes to `to` if the anti-amplification rule allows it (§8):
-    /// free to an address that passed a round trip, else within 3× of what it sent.
+    /// Whether an answer of `len` bytes to `to` fits the anti-amplification rule (§8): within 3×
+    /// of what the address sent, whether or not it passed a round trip (a spoofer may use the
+    /// address of a verified peer), and spends it if so.
     fn may_answer(&mut self, to: SocketAddr, len: usize) -> bool {
         if !self.config.anti_amplification {
-            return true;
-        }
-        if self.peers.peer_at(&to).is_some_and(|p| p.has_round_trip()) {
             return true;
         }
         self.amp.try_spend(to, len)
