@@ -329,12 +329,10 @@ mod tests {
                 1
             })
         });
-        t.probe(JOIN_WINDOW_US, 2, &ids, |n, _, table: &mut Vec<u64>| {
-            (true).then(|| {
-                table.clear();
-                table.extend_from_slice(&empty);
-                1
-            })
+        t.probe(JOIN_WINDOW_US, 2, &ids, |_, _, table: &mut Vec<u64>| {
+            table.clear();
+            table.extend_from_slice(&empty);
+            Some(1)
         });
         assert_eq!(t.censored, 1);
         assert_eq!(t.times.len(), 1);
