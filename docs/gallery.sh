@@ -19,7 +19,7 @@ GALLERY=(
   "eclipse eclipse 1,000 attacker addresses in 4 /24s against 4 victims: group limits, test-before-evict and anchors hold"
   "eclipse-undefended eclipse The same attack with the defences off: the attackers take most of each victim's table"
   "liars liar_detection 20 % storage liars found out by challenges, against 1 - s^n"
-  "liars reliability Reliability honest nodes hold of honest and of lying peers"
+  "baseline storage Where records sit: XOR distance between holder and record"
   "baseline lookups_latency GET latency over lossy, jittery links in three regions (300 nodes)"
   "baseline lookups_hops Lookup hops per GET against the ALPHA/REFERRALS hop model"
   "growth join Table size after a start as the network grows from 8 to 200 nodes"

@@ -134,3 +134,23 @@ fn poisoned_addresses_never_reach_an_honest_table() {
     assert!(m["fake_candidate_fraction"] > 0.0, "the poison did arrive");
     assert!(m["poisoned_table_fraction_max"] < 0.5, "{m:?}");
 }
+
+#[test]
+fn storage_liars_are_scored_down_and_their_detection_curve_reaches_the_report() {
+    let out = run_it(&scenario(
+        "120s",
+        "",
+        r#"{ "behaviour": { "liar": { "keep": 0.0 } }, "addresses": 15, "start": "0s" }"#,
+    ));
+    let m = &out.summary.metrics;
+    assert!(m["challenges_failed"] > 0.0, "{m:?}");
+    assert!(m["attacker_records_dropped"] > 0.0, "{m:?}");
+    let curve = out.liar_detection.as_ref().expect("a liar run has a curve");
+    assert_eq!(curve.kept, 0.0);
+    let input = dave_sim::report::from_run::report_input(&out, String::new());
+    assert_eq!(
+        input.reliability.detection.map(|d| d.kept),
+        Some(0.0),
+        "the liar-detection chart gets the measured curve"
+    );
+}

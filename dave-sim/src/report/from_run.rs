@@ -89,7 +89,13 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
                     .reliability_min
                     .map_or(defaults.reliability_min, |p| p.0),
             ),
-            detection: None,
+            detection: output
+                .liar_detection
+                .as_ref()
+                .map(|curve| super::LiarDetection {
+                    kept: curve.kept,
+                    measured: curve.measured.clone(),
+                }),
         },
         eclipse: eclipse(output),
         traffic: traffic(output),

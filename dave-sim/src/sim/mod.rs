@@ -213,6 +213,7 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
     world.faults.close_partition(&world.stage.engine);
     let mut attack_metrics = std::collections::BTreeMap::new();
     let groups = world.adversaries.finish(&world.stage, &mut attack_metrics);
+    let liar_detection = world.adversaries.liar_detection(&world.stage);
     summary::finish(
         world.stage,
         summary::Tally {
@@ -223,6 +224,7 @@ pub fn run<H: ScenarioHost>(scenario: &Scenario, mut options: RunOptions<'_>) ->
             attack_metrics,
             groups,
             victims: world.adversaries.victims().to_vec(),
+            liar_detection,
         },
         started,
     )

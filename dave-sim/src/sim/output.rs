@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::adversary::driver::{GroupReport, VictimTrack};
+use crate::adversary::driver::{GroupReport, LiarCurve, VictimTrack};
 use crate::engine::trace::Trace;
 use crate::metrics::collector::{LookupRow, PeerRow, RecordRow, SampleRow};
 use crate::scenario::Scenario;
@@ -32,6 +32,8 @@ pub struct RunOutput {
     pub held_distances: Vec<u64>,
     /// Each eclipse victim's honest share of its active table over time, for the eclipse chart.
     pub victims: Vec<VictimTrack>,
+    /// Liar detection as measured (storage-liar runs only), for the liar-detection chart.
+    pub liar_detection: Option<LiarCurve>,
     /// `(seconds since a start, p10, p50, p90)` of table sizes after every node start.
     pub join_curve: Vec<(f64, f64, f64, f64)>,
     /// The trace (hash and checkpoints), for determinism checks.

@@ -11,7 +11,7 @@ use std::time::Instant;
 use super::Stage;
 use super::host::ScenarioHost;
 use super::output::{self, ExpectationResult, FaultReport, OpTraffic, RunOutput, Summary, Timing};
-use crate::adversary::driver::{GroupReport, VictimTrack};
+use crate::adversary::driver::{GroupReport, LiarCurve, VictimTrack};
 use crate::engine::{NetStats, SimTime};
 use crate::network::{DropReason, OPS};
 use crate::scenario::Scenario;
@@ -32,6 +32,8 @@ pub struct Tally {
     pub groups: Vec<GroupReport>,
     /// Each eclipse victim's table over time.
     pub victims: Vec<VictimTrack>,
+    /// Liar detection as measured, when the run has storage liars.
+    pub liar_detection: Option<LiarCurve>,
 }
 
 /// Builds the output of a run that reached its end.
@@ -112,6 +114,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         join_curve: collector.joins.curve_band(),
         held_distances,
         victims: tally.victims,
+        liar_detection: tally.liar_detection,
         trace: engine.trace().clone(),
     }
 }
@@ -233,6 +236,7 @@ mod tests {
             attack_metrics: BTreeMap::new(),
             groups: Vec::new(),
             victims: Vec::new(),
+            liar_detection: None,
         }
     }
 
