@@ -26,9 +26,9 @@ use dave_core::node::Node;
 use ed25519_dalek::SigningKey;
 use rand::SeedableRng;
 
-use super::eclipse::Eclipse;
+use super::eclipse::eclipse;
 use super::liar::Liar;
-use super::poisoner::{Poison, Poisoner};
+use super::poisoner::{Mix, poisoner};
 use super::reflector::{Mark, ReflectPlan, ReflectionMeter, Reflector};
 use super::spammer::{SpamPlan, Spammer};
 use super::sybil::{Sybil, grind};
@@ -571,13 +571,13 @@ fn pick_targets(s: &Scenario, seed: u64, g: u32, spec: &AdversarySpec) -> Vec<u3
 /// refusal list in `scenario::validate`.
 pub fn build(spec: &AdversarySpec, ctx: &AttackerContext<'_>) -> Option<Box<dyn Attacker>> {
     match &spec.behaviour {
-        Behaviour::Eclipse(e) => Some(Box::new(Eclipse::new(ctx, e.ping_every.0))),
-        Behaviour::Poisoner(p) => Some(Box::new(Poisoner::new(
+        Behaviour::Eclipse(e) => Some(Box::new(eclipse(ctx, e.ping_every.0))),
+        Behaviour::Poisoner(p) => Some(Box::new(poisoner(
             ctx,
-            Poison {
+            p.ping_every.0,
+            Mix {
                 fake: p.fake.0,
                 unroutable: p.unroutable.0,
-                ping_every_us: p.ping_every.0,
             },
         ))),
         Behaviour::Liar(l) => Some(Box::new(Liar::new(

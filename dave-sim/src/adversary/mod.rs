@@ -12,6 +12,7 @@
 //! [`AttackerContext`] in [`driver::build`]; [`speaker::Speaker`] holds what every behaviour
 //! needs to speak the protocol (identity, signed AUTH PONGs, referrals, counted sends).
 
+pub mod advertiser;
 pub mod driver;
 pub mod eclipse;
 pub mod poisoner;
