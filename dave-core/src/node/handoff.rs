@@ -104,16 +104,8 @@ impl Node {
     /// Pushes `record` to the newcomer `peer` at `addr` if it is among the record's REPLICAS
     /// closest reliable active peers and not known to hold it; returns whether it was sent.
     fn hand_over(&mut self, record: RecordId, peer: NodeId, addr: std::net::SocketAddr) -> bool {
-        let min = self.config.reliability_min;
         let mut chosen = std::mem::take(&mut self.scratch_peers);
-        chosen.clear();
-        self.peers.closest(
-            record,
-            self.config.replicas,
-            min,
-            |p| p.active && p.reliability.score() >= min,
-            &mut chosen,
-        );
+        self.replica_peers(record, &mut chosen);
         let among = chosen
             .iter()
             .any(|&i| self.peers.get(i).is_some_and(|p| p.id == peer));

@@ -135,22 +135,28 @@ impl Node {
         self.timers.set(Timer::Republish, Some(next));
     }
 
+    /// Replaces `out` with the record's REPLICAS closest reliable active peers: the replicas
+    /// re-propagation and hand-over push to (§8).
+    pub(super) fn replica_peers(&mut self, record: RecordId, out: &mut Vec<u32>) {
+        let min = self.config.reliability_min;
+        out.clear();
+        self.peers.closest(
+            record,
+            self.config.replicas,
+            min,
+            |p| p.active && p.reliability.score() >= min,
+            out,
+        );
+    }
+
     /// Pushes one record to its current closest reliable active peers that lack it. Peers
     /// under RELIABILITY_MIN are skipped, so records move from liars to honest nodes (§9).
     pub(super) fn repropagate(&mut self, record: RecordId) {
         if !self.store.holds(record) {
             return;
         }
-        let min = self.config.reliability_min;
         let mut chosen = std::mem::take(&mut self.scratch_peers);
-        chosen.clear();
-        self.peers.closest(
-            record,
-            self.config.replicas,
-            min,
-            |p| p.active && p.reliability.score() >= min,
-            &mut chosen,
-        );
+        self.replica_peers(record, &mut chosen);
         for &idx in &chosen {
             let Some(peer) = self.peers.get(idx) else {
                 continue;
