@@ -16,6 +16,7 @@
 //! - [`store`]: 256 shards with retention-key min-heaps, eviction, versions, expiry (§7).
 //! - [`peers`]: k-buckets, candidates, group limits, test-before-evict, reliability (§5, §9).
 //! - [`event`]: what a node reports to its driver (§10).
+//! - `keyed_map`: seeded hash maps for lookups by address or id, never iterated in order.
 //! - [`node`]: [`node::Node`], the state machine that ties them together (§5–§10).
 
 pub mod addr;
@@ -25,6 +26,7 @@ pub mod dat;
 pub mod event;
 pub mod hash;
 pub mod id;
+mod keyed_map;
 pub mod node;
 pub mod peers;
 pub mod store;

@@ -9,13 +9,16 @@
 //! [`CREDIT_LAPSE`] without traffic, so a spoofer cannot spend the allowance a victim's own
 //! traffic built up. An address that answers one of our pings is still marked as having passed
 //! a round trip (GETMYADDRPORT answers need it). The ledger is bounded:
-//! when full, the entry with the smallest address is forgotten, which only ever loses credit or
+//! when full, the entry heard from longest ago is forgotten, which only ever loses credit or
 //! the round-trip mark (the safe direction), never grants them. Idle entries expire.
 
-use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use foldhash::fast::FixedState;
+
+use crate::keyed_map::KeyedMap;
 use crate::time::Time;
 
 /// Most addresses tracked at once.
@@ -31,77 +34,132 @@ pub(crate) const CREDIT_CAP: u64 = 1440;
 /// (a handshake's PONG and PING, a GET and its answer) takes one datagram or a burst of them.
 pub(crate) const CREDIT_LAPSE: Duration = Duration::from_secs(1);
 
+/// One address's account. With `received` and `sent` the bytes from and to the address, the
+/// rule is `sent <= 3 × received`, where a lapse resets `received` to `ceil(sent / 3)` and the
+/// cap keeps `received <= ceil((sent + CREDIT_CAP) / 3)`. Only the difference and `sent mod 3`
+/// ever matter, so the entry keeps just those (16 bytes instead of two growing counters).
 #[derive(Clone, Copy, Debug, Default)]
 struct Credit {
-    received: u64,
-    sent: u64,
-    last: Time,
+    /// `3 × received − sent`: bytes that may still be answered.
+    allowance: u32,
+    /// `sent mod 3`: how far a lapse or the cap rounds up.
+    sent_mod3: u8,
     round_trip: bool,
+    last: Time,
 }
 
+impl Credit {
+    /// What `3 × ceil(sent / 3) − sent` leaves: the allowance a lapse resets to.
+    fn rounding(&self) -> u32 {
+        (3 - u32::from(self.sent_mod3)) % 3
+    }
+}
+
+/// The ledger. Entries are keyed by a 64-bit fingerprint of the address under the node's secret
+/// seed rather than by the address (8 bytes instead of 32, one hash instead of a tree walk).
+/// Two addresses sharing a fingerprint would share one account, which still never lets the
+/// answers to both exceed three times what both sent; with at most [`LEDGER_CAPACITY`] entries
+/// and an unknown seed that is a chance of about 2^-44 per node, not something a peer can aim at.
 #[derive(Debug, Default)]
 pub(crate) struct AmpLedger {
-    entries: BTreeMap<SocketAddr, Credit>,
+    fingerprint: FixedState,
+    entries: KeyedMap<u64, Credit>,
 }
 
 impl AmpLedger {
+    /// An empty ledger whose fingerprints are seeded with `seed` (the node's map seed).
+    pub(crate) fn with_seed(seed: u64) -> Self {
+        AmpLedger {
+            fingerprint: FixedState::with_seed(seed ^ 0x5eed_a3b1_7c0f_fee5),
+            entries: KeyedMap::with_seed(seed),
+        }
+    }
+
+    fn key(&self, addr: &SocketAddr) -> u64 {
+        self.fingerprint.hash_one(addr)
+    }
+
+    /// The entry for `key`, made room for: when the ledger is full, the entry heard from
+    /// longest ago is forgotten, which only ever loses credit or the round-trip mark (the safe
+    /// direction), never grants them.
+    fn entry(&mut self, key: u64) -> &mut Credit {
+        if !self.entries.contains_key(&key) && self.entries.len() >= LEDGER_CAPACITY {
+            if let Some(oldest) = self.entries.min_key_by(|_, c| c.last) {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.entries.entry(key).or_default()
+    }
+
     /// Counts a datagram received from `from`; the unspent allowance stays within
     /// [`CREDIT_CAP`].
     pub(crate) fn credit(&mut self, from: SocketAddr, len: usize, now: Time) {
-        if !self.entries.contains_key(&from) && self.entries.len() >= LEDGER_CAPACITY {
-            self.entries.pop_first();
-        }
-        let entry = self.entries.entry(from).or_default();
+        let key = self.key(&from);
+        let entry = self.entry(key);
         if now.saturating_duration_since(entry.last) >= CREDIT_LAPSE {
             // Allowance earned in an earlier exchange lapses: it belongs to whoever sent
             // those bytes, perhaps the genuine holder of an address a reflector now spoofs.
-            entry.received = entry.sent.div_ceil(AMPLIFICATION_FACTOR);
+            entry.allowance = entry.rounding();
         }
-        entry.received += len as u64;
-        let most = (entry.sent + CREDIT_CAP).div_ceil(AMPLIFICATION_FACTOR);
-        entry.received = entry.received.min(most);
+        let earned = u32::try_from(AMPLIFICATION_FACTOR as usize * len).unwrap_or(u32::MAX);
+        let most = CREDIT_CAP as u32 + entry.rounding();
+        entry.allowance = entry.allowance.saturating_add(earned).min(most);
         entry.last = now;
     }
 
     /// Spends `len` bytes of answer to `to` if the 3× allowance has room.
     pub(crate) fn try_spend(&mut self, to: SocketAddr, len: usize) -> bool {
-        let Some(entry) = self.entries.get_mut(&to) else {
+        let key = self.key(&to);
+        let Some(entry) = self.entries.get_mut(&key) else {
             return false;
         };
-        let after = entry.sent + len as u64;
-        if after > AMPLIFICATION_FACTOR * entry.received {
+        let Ok(len) = u32::try_from(len) else {
+            return false;
+        };
+        if len > entry.allowance {
             return false;
         }
-        entry.sent = after;
+        entry.allowance -= len;
+        entry.sent_mod3 = ((u32::from(entry.sent_mod3) + len % 3) % 3) as u8;
         true
     }
 
     /// Bytes still allowed to `to`.
     pub(crate) fn allowance(&self, to: &SocketAddr) -> u64 {
-        self.entries.get(to).map_or(0, |e| {
-            (AMPLIFICATION_FACTOR * e.received).saturating_sub(e.sent)
-        })
+        self.entries
+            .get(&self.key(to))
+            .map_or(0, |e| u64::from(e.allowance))
     }
 
     /// The address answered one of our pings correctly.
     pub(crate) fn mark_round_trip(&mut self, addr: SocketAddr, now: Time) {
-        if !self.entries.contains_key(&addr) && self.entries.len() >= LEDGER_CAPACITY {
-            self.entries.pop_first();
-        }
-        let entry = self.entries.entry(addr).or_default();
+        let key = self.key(&addr);
+        let entry = self.entry(key);
         entry.round_trip = true;
         entry.last = now;
     }
 
     /// Whether the address passed a round trip.
     pub(crate) fn has_round_trip(&self, addr: &SocketAddr) -> bool {
-        self.entries.get(addr).is_some_and(|e| e.round_trip)
+        self.entries
+            .get(&self.key(addr))
+            .is_some_and(|e| e.round_trip)
     }
 
-    /// Drops entries idle for `idle`.
+    /// Drops entries idle for `idle`, and those whose credit lapsed and that carry no
+    /// round-trip mark: such an entry grants what a new one would (up to the two bytes of
+    /// rounding), so keeping it would only cost memory.
     pub(crate) fn expire(&mut self, now: Time, idle: Duration) {
-        self.entries
-            .retain(|_, e| now.saturating_duration_since(e.last) < idle);
+        self.entries.retain(|_, e| {
+            let quiet = now.saturating_duration_since(e.last);
+            quiet < idle && (e.round_trip || quiet < CREDIT_LAPSE)
+        });
+    }
+
+    /// Number of addresses tracked.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
     }
 }
 
@@ -144,6 +202,90 @@ mod tests {
         assert_eq!(l.allowance(&a), 30);
     }
 
+    /// The two counters of the rule as §8 states it, to check the compact entry against.
+    #[derive(Default)]
+    struct Reference {
+        received: u64,
+        sent: u64,
+        last: Time,
+    }
+
+    impl Reference {
+        fn credit(&mut self, len: u64, now: Time) {
+            if now.saturating_duration_since(self.last) >= CREDIT_LAPSE {
+                self.received = self.sent.div_ceil(AMPLIFICATION_FACTOR);
+            }
+            self.received += len;
+            let most = (self.sent + CREDIT_CAP).div_ceil(AMPLIFICATION_FACTOR);
+            self.received = self.received.min(most);
+            self.last = now;
+        }
+
+        fn try_spend(&mut self, len: u64) -> bool {
+            if self.sent + len > AMPLIFICATION_FACTOR * self.received {
+                return false;
+            }
+            self.sent += len;
+            true
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_compact_entry_keeps_the_two_counter_rule(
+            ops in proptest::collection::vec((proptest::bool::ANY, 0u64..1500, 0u64..1500), 1..200)
+        ) {
+            let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
+            let mut ledger = AmpLedger::with_seed(7);
+            let mut reference = Reference::default();
+            let mut now = 0;
+            for (is_credit, len, wait_ms) in ops {
+                now += wait_ms;
+                let t = Time::from_millis(now);
+                if is_credit {
+                    ledger.credit(a, len as usize, t);
+                    reference.credit(len, t);
+                } else {
+                    proptest::prop_assert_eq!(ledger.try_spend(a, len as usize), reference.try_spend(len));
+                }
+                let expected = AMPLIFICATION_FACTOR * reference.received - reference.sent;
+                let tracked = reference.last != Time::ZERO || reference.received > 0;
+                if tracked {
+                    proptest::prop_assert_eq!(ledger.allowance(&a), expected);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lapsed_entries_without_a_round_trip_are_swept() {
+        let (a, b): (SocketAddr, SocketAddr) =
+            ("10.0.0.1:1".parse().unwrap(), "10.0.0.2:1".parse().unwrap());
+        let mut l = AmpLedger::with_seed(1);
+        l.credit(a, 100, Time::from_millis(10));
+        l.credit(b, 100, Time::from_millis(10));
+        l.mark_round_trip(b, Time::from_millis(10));
+        l.expire(Time::from_millis(900), Duration::from_secs(60));
+        assert_eq!(l.len(), 2);
+        l.expire(Time::from_millis(1_010), Duration::from_secs(60));
+        assert_eq!(l.len(), 1);
+        assert!(l.has_round_trip(&b));
+        assert_eq!(l.allowance(&a), 0);
+    }
+
+    #[test]
+    fn a_full_ledger_forgets_the_address_heard_from_longest_ago() {
+        let mut l = AmpLedger::with_seed(3);
+        let addr = |i: u32| SocketAddr::from(([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 1));
+        for i in 0..LEDGER_CAPACITY as u32 {
+            l.credit(addr(i), 100, Time::from_millis(1_000 + u64::from(i)));
+        }
+        l.credit(addr(5_000), 100, Time::from_millis(9_000));
+        assert_eq!(l.len(), LEDGER_CAPACITY);
+        assert_eq!(l.allowance(&addr(0)), 0);
+        assert_eq!(l.allowance(&addr(1)), 300);
+    }
+
     #[test]
     fn bounded_and_expiring() {
         let mut l = AmpLedger::default();
@@ -151,8 +293,8 @@ mod tests {
             let a = SocketAddr::from(([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 1));
             l.credit(a, 100, Time::ZERO);
         }
-        assert_eq!(l.entries.len(), LEDGER_CAPACITY);
+        assert_eq!(l.len(), LEDGER_CAPACITY);
         l.expire(Time::from_millis(60_000), Duration::from_secs(60));
-        assert!(l.entries.is_empty());
+        assert_eq!(l.len(), 0);
     }
 }

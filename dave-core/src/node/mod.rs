@@ -135,14 +135,15 @@ impl Node {
             referrals: config.referrals,
         };
         let rules = config.verify_rules();
+        let map_seed = crate::keyed_map::map_seed(&rng_seed);
         let mut node = Node {
-            peers: PeerTable::new(node_id),
+            peers: PeerTable::new(node_id, map_seed),
             store: Store::new(node_id, &config),
             lookups: Lookups::default(),
             challenges: Challenges::default(),
             handoffs: Handoffs::default(),
             addr: AddrDiscovery::default(),
-            amp: AmpLedger::default(),
+            amp: AmpLedger::with_seed(map_seed),
             outbox: Outbox::default(),
             events: VecDeque::new(),
             timers: TimerTable::default(),

@@ -8,12 +8,12 @@
 //! while ([`Candidates::remember`]) and not offered again, or every AUTH PONG sharing them would
 //! start another round of pings (a cascade that grows with the network once tables are full).
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::addr::NetworkGroup;
 use crate::id::NodeId;
+use crate::keyed_map::KeyedMap;
 use crate::time::Time;
 
 use super::PendingPing;
@@ -33,7 +33,7 @@ pub(crate) struct Candidates {
     list: Vec<Candidate>,
     /// Addresses verified recently that did not enter the table: when, and the NodeId they
     /// proved (lookups use it to rank and to write to such an address without a new ping).
-    recent: BTreeMap<SocketAddr, (Time, NodeId)>,
+    recent: KeyedMap<SocketAddr, (Time, NodeId)>,
 }
 
 /// Most addresses remembered as recently verified.
@@ -51,6 +51,14 @@ pub(crate) enum Offer {
 }
 
 impl Candidates {
+    /// An empty list whose index of recent addresses is seeded with `map_seed`.
+    pub(crate) fn with_seed(map_seed: u64) -> Self {
+        Candidates {
+            list: Vec::new(),
+            recent: KeyedMap::with_seed(map_seed),
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.list.len()
@@ -116,11 +124,7 @@ impl Candidates {
     pub(crate) fn remember(&mut self, addr: SocketAddr, id: NodeId, now: Time) {
         if !self.recent.contains_key(&addr) && self.recent.len() >= RECENT_CAPACITY {
             // Forget the oldest entry (a linear scan, only when full).
-            let oldest = self
-                .recent
-                .iter()
-                .min_by_key(|&(a, (t, _))| (*t, *a))
-                .map(|(a, _)| *a);
+            let oldest = self.recent.min_key_by(|_, (t, _)| *t);
             if let Some(oldest) = oldest {
                 self.recent.remove(&oldest);
             }

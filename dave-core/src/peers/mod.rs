@@ -4,18 +4,20 @@
 //! This module is the bookkeeping only: who is in the table, under which limits, and in which
 //! order peers are due for a ping. Sending pings and reading pongs is the node's job
 //! (`node/liveness.rs`). Peers live in a slab indexed by a small integer; `BTreeMap` indexes by
-//! address and by NodeId keep every iteration order deterministic.
+//! address and by NodeId are hash maps that are never iterated (`keyed_map`); iteration goes
+//! through the slab, buckets or schedule, whose order is deterministic.
 
 mod candidates;
 mod reliability;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::addr::{NetworkGroup, network_group};
 use crate::config::Config;
 use crate::id::{NodeId, RecordId};
+use crate::keyed_map::KeyedMap;
 use crate::time::Time;
 use crate::wire::PingKind;
 
@@ -213,11 +215,11 @@ pub(crate) struct PeerTable {
     own_id: NodeId,
     slab: Vec<Option<Peer>>,
     free: Vec<PeerIdx>,
-    by_addr: BTreeMap<SocketAddr, PeerIdx>,
-    by_id: BTreeMap<NodeId, PeerIdx>,
+    by_addr: KeyedMap<SocketAddr, PeerIdx>,
+    by_id: KeyedMap<NodeId, PeerIdx>,
     buckets: Vec<Vec<PeerIdx>>,
     /// Non-edge bucketed peers per network group.
-    groups: BTreeMap<NetworkGroup, u32>,
+    groups: KeyedMap<NetworkGroup, u32>,
     /// When each peer is next due for maintenance (ping, deactivation, drop).
     schedule: BTreeSet<(Time, PeerIdx)>,
     pub candidates: Candidates,
@@ -227,17 +229,18 @@ pub(crate) struct PeerTable {
 }
 
 impl PeerTable {
-    pub(crate) fn new(own_id: NodeId) -> Self {
+    /// An empty table for the node `own_id`; `map_seed` seeds its hash indexes.
+    pub(crate) fn new(own_id: NodeId, map_seed: u64) -> Self {
         PeerTable {
             own_id,
             slab: Vec::new(),
             free: Vec::new(),
-            by_addr: BTreeMap::new(),
-            by_id: BTreeMap::new(),
+            by_addr: KeyedMap::with_seed(map_seed),
+            by_id: KeyedMap::with_seed(map_seed),
             buckets: vec![Vec::new(); BUCKETS],
-            groups: BTreeMap::new(),
+            groups: KeyedMap::with_seed(map_seed),
             schedule: BTreeSet::new(),
-            candidates: Candidates::default(),
+            candidates: Candidates::with_seed(map_seed),
             evictions: Vec::new(),
             scratch: Vec::new(),
         }

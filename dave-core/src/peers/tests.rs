@@ -29,7 +29,7 @@ fn config() -> Config {
 #[test]
 fn bucket_holds_k_then_tests_the_worst_incumbent() {
     let cfg = config();
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     // IDs with the top bit set all land in bucket 63.
     for i in 0..4u8 {
         let admit = table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
@@ -59,7 +59,7 @@ fn bucket_holds_k_then_tests_the_worst_incumbent() {
 #[test]
 fn incumbent_that_answers_survives() {
     let cfg = config();
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     for i in 0..4u8 {
         table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
     }
@@ -87,7 +87,7 @@ fn incumbent_that_answers_survives() {
 #[test]
 fn unreliable_incumbent_is_replaced_at_once() {
     let cfg = config();
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     for i in 0..4u8 {
         table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
     }
@@ -108,7 +108,7 @@ fn unreliable_incumbent_is_replaced_at_once() {
 #[test]
 fn group_limits_per_bucket_and_table() {
     let cfg = config();
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     // Same /24 (10.7.0.x): two per bucket.
     assert!(matches!(
         table.admit(verified((1 << 63) | 1, addr(7, 1)), Time::ZERO, &cfg),
@@ -144,7 +144,7 @@ fn group_limits_per_bucket_and_table() {
 #[test]
 fn edges_are_outside_limits_and_duplicates_refused() {
     let cfg = config();
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     for host in 1..10 {
         let idx = table.add_edge(addr(7, host), Time::ZERO).unwrap();
         assert!(table.pin_edge(
@@ -176,7 +176,7 @@ fn closest_prefers_reliable_then_distance() {
         group_limit_table: 64,
         ..Config::default()
     };
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     for i in 1..=6u64 {
         table.admit(verified(i << 60, addr(i as u8, 1)), Time::ZERO, &cfg);
     }
@@ -208,7 +208,7 @@ fn share_spreads_over_groups_and_excludes_asker() {
         group_limit_table: 64,
         ..Config::default()
     };
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     let mut n = 1u64;
     for net in 0..3u8 {
         for host in 1..=4u8 {
@@ -240,7 +240,7 @@ fn share_spreads_over_groups_and_excludes_asker() {
 
 #[test]
 fn schedule_orders_due_peers() {
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     let a = table.add_edge(addr(1, 1), Time::from_millis(5)).unwrap();
     let b = table.add_edge(addr(1, 2), Time::from_millis(3)).unwrap();
     assert_eq!(table.next_due(), Some(Time::from_millis(3)));
@@ -259,7 +259,7 @@ fn group_limits_of_zero_disable_them() {
         group_limit_table: 0,
         ..config()
     };
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     // Four peers of one /24 in one bucket and more in others: no group limit refuses any.
     for (i, bucket_bit) in [63u32, 63, 63, 63, 62, 61].into_iter().enumerate() {
         let admit = table.admit(
@@ -287,7 +287,7 @@ fn without_test_before_evict_a_newcomer_displaces_the_worst_incumbent_at_once() 
         test_before_evict: false,
         ..config()
     };
-    let mut table = PeerTable::new(NodeId(0));
+    let mut table = PeerTable::new(NodeId(0), 0);
     for i in 0..4u8 {
         table.admit(verified((1 << 63) | i as u64, addr(i, 1)), Time::ZERO, &cfg);
     }

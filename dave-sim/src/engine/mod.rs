@@ -23,7 +23,7 @@ use crate::network::clock::Clock;
 use crate::network::{DropReason, MAX_DATAGRAM, Network, Route};
 use fast_hash::FastHashBuilder;
 use host::SimHost;
-use pool::{BufferPool, Head};
+use pool::{BUFFER_SIZE, BufferPool, Head};
 use queue::EventQueue;
 pub use time::SimTime;
 use trace::{Trace, TraceKind, encode_addr};
@@ -101,6 +101,8 @@ pub struct Engine<H: SimHost, A> {
     by_addr: HashMap<SocketAddr, u32, FastHashBuilder>,
     network: Network,
     pool: BufferPool,
+    /// Where hosts write each datagram before the pool stores the ones delivered.
+    scratch: Box<[u8; BUFFER_SIZE]>,
     trace: Trace,
     stats: NetStats,
     emitted: Vec<Emitted<H::Event>>,
@@ -139,6 +141,7 @@ impl<H: SimHost, A> Engine<H, A> {
             by_addr,
             network,
             pool: BufferPool::default(),
+            scratch: Box::new([0; BUFFER_SIZE]),
             trace,
             stats: NetStats::default(),
             emitted: Vec::new(),
@@ -296,7 +299,7 @@ impl<H: SimHost, A> Engine<H, A> {
             return;
         };
         let Head { from, len } = self.pool.head(buf);
-        let bytes = &self.pool.get(buf)[..len as usize];
+        let bytes = self.pool.bytes(buf);
         let mut header = [0u8; 36];
         header[..18].copy_from_slice(&encode_addr(&from));
         header[18..].copy_from_slice(&encode_addr(&slot.addr));
@@ -319,7 +322,7 @@ impl<H: SimHost, A> Engine<H, A> {
         let op = if len == 0 {
             crate::network::OPS.len() - 1
         } else {
-            crate::network::op_index(self.pool.get(buf)[0])
+            crate::network::op_index(self.pool.bytes(buf)[0])
         };
         self.stats.delivered_by_op[op] += 1;
         self.stats.bytes_by_op[op] += u64::from(len);
@@ -354,6 +357,7 @@ impl<H: SimHost, A> Engine<H, A> {
             by_addr,
             network,
             pool,
+            scratch,
             trace,
             stats,
             emitted,
@@ -365,12 +369,7 @@ impl<H: SimHost, A> Engine<H, A> {
         let Some(host) = slot.host.as_mut() else {
             return;
         };
-        loop {
-            let buf = pool.take();
-            let Some(t) = host.poll_transmit(pool.get_mut(buf)) else {
-                pool.release(buf);
-                break;
-            };
+        while let Some(t) = host.poll_transmit(&mut scratch[..]) {
             stats.sent += 1;
             if t.spoofed_source.is_some() {
                 stats.spoofed += 1;
@@ -387,13 +386,7 @@ impl<H: SimHost, A> Engine<H, A> {
             };
             match (route, dest) {
                 (Route::Deliver { at, duplicate_at }, Some(d)) => {
-                    pool.set_head(
-                        buf,
-                        Head {
-                            from: from_addr,
-                            len: t.len as u16,
-                        },
-                    );
+                    let buf = pool.store(from_addr, &scratch[..t.len.min(BUFFER_SIZE)]);
                     if let Some(dup_at) = duplicate_at {
                         let copy = pool.duplicate(buf);
                         stats.duplicated += 1;
@@ -403,9 +396,8 @@ impl<H: SimHost, A> Engine<H, A> {
                 }
                 (Route::Drop(reason), _) => {
                     stats.dropped[reason.index()] += 1;
-                    pool.release(buf);
                 }
-                (Route::Deliver { .. }, None) => pool.release(buf),
+                (Route::Deliver { .. }, None) => {}
             }
         }
         while let Some(event) = host.poll_event() {
