@@ -18,7 +18,8 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
+use std::net::SocketAddr;
 
 use foldhash::fast::FixedState;
 
@@ -69,6 +70,14 @@ impl<K: Hash + Eq, V> KeyedMap<K, V> {
         self.inner.retain(keep);
     }
 
+    /// Gives back memory when the map holds less than a quarter of what it has room for (a hash
+    /// map never shrinks by itself, so a burst would stay allocated for the node's lifetime).
+    pub(crate) fn shrink_if_sparse(&mut self) {
+        if self.inner.capacity() > 4 * self.inner.len() + 16 {
+            self.inner.shrink_to(2 * self.inner.len());
+        }
+    }
+
     /// The key of the entry with the smallest `(rank(entry), key)`: the same entry whatever the
     /// order the map is visited in, since keys are unique. A linear scan: for eviction from a
     /// full map, not for every lookup.
@@ -90,6 +99,26 @@ impl<K, V> KeyedMap<K, V> {
         KeyedMap {
             inner: HashMap::with_hasher(FixedState::with_seed(seed)),
         }
+    }
+}
+
+/// 64-bit fingerprints of addresses under a node's secret seed: a map keyed by fingerprint
+/// takes 8 bytes a key instead of a `SocketAddr`'s 32. Users decide what a collision (about
+/// 2^-64 per pair, and not something a peer can aim at without the seed) means: the peer table
+/// checks the address behind every hit, the ledger shares one account (still within 3×).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fingerprints(FixedState);
+
+impl Fingerprints {
+    /// Fingerprints under `seed` (the node's map seed).
+    pub(crate) fn with_seed(seed: u64) -> Self {
+        // A different seed from the maps' own hasher, which rehashes the fingerprints.
+        Fingerprints(FixedState::with_seed(seed ^ 0x5eed_a3b1_7c0f_fee5))
+    }
+
+    /// The fingerprint of `addr`.
+    pub(crate) fn of(&self, addr: &SocketAddr) -> u64 {
+        self.0.hash_one(addr)
     }
 }
 

@@ -112,13 +112,21 @@ impl Node {
         }
     }
 
-    /// GETMYADDRPORT: answered to verified peers only (§6).
+    /// GETMYADDRPORT: answered to verified peers only (§6): table peers that passed a round
+    /// trip, newcomers waiting for a full bucket's test-before-evict, and addresses that proved
+    /// their key within DROP_AFTER but found no room in the table (the candidate list
+    /// remembers them).
     pub(super) fn on_get_my_addr(&mut self, from: SocketAddr) {
         let verified = self
             .peers
             .peer_at(&from)
             .is_some_and(|p| p.is_verified() && p.has_round_trip())
-            || self.amp.has_round_trip(&from);
+            || self.peers.evictions.iter().any(|e| e.newcomer.addr == from)
+            || self
+                .peers
+                .candidates
+                .recent(&from, self.now, self.config.drop_after)
+                .is_some();
         if !verified {
             return self.reject(from, RejectReason::NotVerified);
         }

@@ -7,18 +7,16 @@
 //! received 4.7–6.1× what the reflectors sent. Honest requests are padded so that their answers
 //! fit (§8); unused credit is capped at [`CREDIT_CAP`] bytes and lapses after
 //! [`CREDIT_LAPSE`] without traffic, so a spoofer cannot spend the allowance a victim's own
-//! traffic built up. An address that answers one of our pings is still marked as having passed
-//! a round trip (GETMYADDRPORT answers need it). The ledger is bounded:
-//! when full, the entry heard from longest ago is forgotten, which only ever loses credit or
-//! the round-trip mark (the safe direction), never grants them. Idle entries expire.
+//! traffic built up. The ledger holds credit only: whether an address passed a round trip
+//! (GETMYADDRPORT answers need it) is the peer table's and the candidate list's to know.
+//! Entries whose credit lapsed are swept (they grant what a new entry would), so the ledger
+//! holds about the addresses heard from in the last second; it is bounded, and when full the
+//! entry heard from longest ago is forgotten, which only ever loses credit (the safe direction).
 
-use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use foldhash::fast::FixedState;
-
-use crate::keyed_map::KeyedMap;
+use crate::keyed_map::{Fingerprints, KeyedMap};
 use crate::time::Time;
 
 /// Most addresses tracked at once.
@@ -44,7 +42,6 @@ struct Credit {
     allowance: u32,
     /// `sent mod 3`: how far a lapse or the cap rounds up.
     sent_mod3: u8,
-    round_trip: bool,
     last: Time,
 }
 
@@ -62,40 +59,60 @@ impl Credit {
 /// and an unknown seed that is a chance of about 2^-44 per node, not something a peer can aim at.
 #[derive(Debug, Default)]
 pub(crate) struct AmpLedger {
-    fingerprint: FixedState,
+    fingerprints: Fingerprints,
     entries: KeyedMap<u64, Credit>,
+    /// Size at which the next new address first sweeps lapsed entries (amortised: the
+    /// threshold doubles past what a sweep leaves).
+    sweep_at: usize,
 }
+
+/// The smallest sweep threshold.
+const SWEEP_MIN: usize = 64;
 
 impl AmpLedger {
     /// An empty ledger whose fingerprints are seeded with `seed` (the node's map seed).
     pub(crate) fn with_seed(seed: u64) -> Self {
         AmpLedger {
-            fingerprint: FixedState::with_seed(seed ^ 0x5eed_a3b1_7c0f_fee5),
+            fingerprints: Fingerprints::with_seed(seed),
             entries: KeyedMap::with_seed(seed),
+            sweep_at: SWEEP_MIN,
         }
     }
 
     fn key(&self, addr: &SocketAddr) -> u64 {
-        self.fingerprint.hash_one(addr)
+        self.fingerprints.of(addr)
     }
 
-    /// The entry for `key`, made room for: when the ledger is full, the entry heard from
-    /// longest ago is forgotten, which only ever loses credit or the round-trip mark (the safe
-    /// direction), never grants them.
-    fn entry(&mut self, key: u64) -> &mut Credit {
-        if !self.entries.contains_key(&key) && self.entries.len() >= LEDGER_CAPACITY {
-            if let Some(oldest) = self.entries.min_key_by(|_, c| c.last) {
-                self.entries.remove(&oldest);
+    /// The entry for `key`, made room for. A new address past the sweep threshold first
+    /// sweeps lapsed entries; if the ledger is still full, the entry heard from longest ago is
+    /// forgotten, which only ever loses credit (the safe direction), never grants it.
+    fn entry(&mut self, key: u64, now: Time) -> &mut Credit {
+        if self.entries.len() >= self.sweep_at.min(LEDGER_CAPACITY)
+            && !self.entries.contains_key(&key)
+        {
+            self.sweep(now);
+            if self.entries.len() >= LEDGER_CAPACITY {
+                if let Some(oldest) = self.entries.min_key_by(|_, c| c.last) {
+                    self.entries.remove(&oldest);
+                }
             }
         }
         self.entries.entry(key).or_default()
+    }
+
+    /// Drops entries whose credit lapsed: such an entry grants what a new one would (up to two
+    /// bytes of rounding), so keeping it would only cost memory.
+    fn sweep(&mut self, now: Time) {
+        self.entries
+            .retain(|_, e| now.saturating_duration_since(e.last) < CREDIT_LAPSE);
+        self.sweep_at = (2 * self.entries.len()).max(SWEEP_MIN);
     }
 
     /// Counts a datagram received from `from`; the unspent allowance stays within
     /// [`CREDIT_CAP`].
     pub(crate) fn credit(&mut self, from: SocketAddr, len: usize, now: Time) {
         let key = self.key(&from);
-        let entry = self.entry(key);
+        let entry = self.entry(key, now);
         if now.saturating_duration_since(entry.last) >= CREDIT_LAPSE {
             // Allowance earned in an earlier exchange lapses: it belongs to whoever sent
             // those bytes, perhaps the genuine holder of an address a reflector now spoofs.
@@ -131,29 +148,10 @@ impl AmpLedger {
             .map_or(0, |e| u64::from(e.allowance))
     }
 
-    /// The address answered one of our pings correctly.
-    pub(crate) fn mark_round_trip(&mut self, addr: SocketAddr, now: Time) {
-        let key = self.key(&addr);
-        let entry = self.entry(key);
-        entry.round_trip = true;
-        entry.last = now;
-    }
-
-    /// Whether the address passed a round trip.
-    pub(crate) fn has_round_trip(&self, addr: &SocketAddr) -> bool {
-        self.entries
-            .get(&self.key(addr))
-            .is_some_and(|e| e.round_trip)
-    }
-
-    /// Drops entries idle for `idle`, and those whose credit lapsed and that carry no
-    /// round-trip mark: such an entry grants what a new one would (up to the two bytes of
-    /// rounding), so keeping it would only cost memory.
-    pub(crate) fn expire(&mut self, now: Time, idle: Duration) {
-        self.entries.retain(|_, e| {
-            let quiet = now.saturating_duration_since(e.last);
-            quiet < idle && (e.round_trip || quiet < CREDIT_LAPSE)
-        });
+    /// Sweeps lapsed entries (housekeeping: a quiet ledger is emptied too).
+    pub(crate) fn expire(&mut self, now: Time) {
+        self.sweep(now);
+        self.entries.shrink_if_sparse();
     }
 
     /// Number of addresses tracked.
@@ -178,9 +176,6 @@ mod tests {
         assert_eq!(l.allowance(&a), 480 - 397);
         assert!(!l.try_spend(a, 84));
         assert!(l.try_spend(a, 83));
-        // A round trip lifts nothing: the address may be spoofed by a reflector.
-        l.mark_round_trip(a, Time::ZERO);
-        assert!(l.has_round_trip(&a));
         assert!(!l.try_spend(a, 1));
     }
 
@@ -233,7 +228,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_compact_entry_keeps_the_two_counter_rule(
-            ops in proptest::collection::vec((proptest::bool::ANY, 0u64..1500, 0u64..1500), 1..200)
+            ops in proptest::collection::vec((proptest::bool::ANY, 1u64..1500, 0u64..1500), 1..200)
         ) {
             let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
             let mut ledger = AmpLedger::with_seed(7);
@@ -258,19 +253,34 @@ mod tests {
     }
 
     #[test]
-    fn lapsed_entries_without_a_round_trip_are_swept() {
+    fn lapsed_entries_are_swept() {
         let (a, b): (SocketAddr, SocketAddr) =
             ("10.0.0.1:1".parse().unwrap(), "10.0.0.2:1".parse().unwrap());
         let mut l = AmpLedger::with_seed(1);
         l.credit(a, 100, Time::from_millis(10));
-        l.credit(b, 100, Time::from_millis(10));
-        l.mark_round_trip(b, Time::from_millis(10));
-        l.expire(Time::from_millis(900), Duration::from_secs(60));
+        l.credit(b, 100, Time::from_millis(500));
+        l.expire(Time::from_millis(900));
         assert_eq!(l.len(), 2);
-        l.expire(Time::from_millis(1_010), Duration::from_secs(60));
+        l.expire(Time::from_millis(1_010));
         assert_eq!(l.len(), 1);
-        assert!(l.has_round_trip(&b));
         assert_eq!(l.allowance(&a), 0);
+        assert_eq!(l.allowance(&b), 300);
+    }
+
+    #[test]
+    fn new_addresses_sweep_lapsed_entries_before_the_ledger_grows() {
+        let mut l = AmpLedger::with_seed(2);
+        let addr = |i: u32| SocketAddr::from(([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 1));
+        // A thousand addresses heard from one a millisecond: never more than about a
+        // second's worth (plus the amortising slack) stays.
+        for i in 0..10_000u32 {
+            l.credit(addr(i), 100, Time::from_millis(u64::from(i)));
+            assert!(
+                l.len() <= 2 * 1_000 + SWEEP_MIN,
+                "{} entries at {i}",
+                l.len()
+            );
+        }
     }
 
     #[test]
@@ -278,9 +288,9 @@ mod tests {
         let mut l = AmpLedger::with_seed(3);
         let addr = |i: u32| SocketAddr::from(([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 1));
         for i in 0..LEDGER_CAPACITY as u32 {
-            l.credit(addr(i), 100, Time::from_millis(1_000 + u64::from(i)));
+            l.credit(addr(i), 100, Time::from_micros(1_000_000 + u64::from(i)));
         }
-        l.credit(addr(5_000), 100, Time::from_millis(9_000));
+        l.credit(addr(5_000), 100, Time::from_micros(1_002_000));
         assert_eq!(l.len(), LEDGER_CAPACITY);
         assert_eq!(l.allowance(&addr(0)), 0);
         assert_eq!(l.allowance(&addr(1)), 300);
@@ -294,7 +304,7 @@ mod tests {
             l.credit(a, 100, Time::ZERO);
         }
         assert_eq!(l.len(), LEDGER_CAPACITY);
-        l.expire(Time::from_millis(60_000), Duration::from_secs(60));
+        l.expire(Time::from_millis(1_000));
         assert_eq!(l.len(), 0);
     }
 }

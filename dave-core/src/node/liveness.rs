@@ -142,7 +142,7 @@ impl Node {
     /// and pads every PING: nobody completes a round trip with it, so every answer it gets is
     /// paid from its own bytes (§5, §8).
     fn send_ping(&mut self, to: SocketAddr, kind: PingKind, pad_to: usize) -> PendingPing {
-        let nonce: [u8; 32] = self.random_bytes();
+        let nonce = ping_nonce(&self.nonce_key, &to, kind, self.now);
         let read_only = self.config.read_only;
         let pad_to = if read_only { PADDED_PING_LEN } else { pad_to };
         self.send(
@@ -155,7 +155,6 @@ impl Node {
             },
         );
         PendingPing {
-            nonce,
             kind,
             sent: self.now,
         }
@@ -240,11 +239,12 @@ impl Node {
     pub(super) fn on_pong(&mut self, from: SocketAddr, pong: &Pong<'_>) {
         let now = self.now;
         let validity = self.config.ping_every;
+        let nonce_key = self.nonce_key;
         let matches = |p: &Option<PendingPing>| {
             p.as_ref().is_some_and(|p| {
-                p.nonce == pong.nonce
-                    && p.kind == pong.kind
+                p.kind == pong.kind
                     && now.saturating_duration_since(p.sent) <= validity
+                    && ping_nonce(&nonce_key, &from, p.kind, p.sent) == pong.nonce
             })
         };
         let (pinged, pending) = match self.peers.by_addr(&from) {
@@ -288,7 +288,6 @@ impl Node {
                 }
             }
         }
-        self.amp.mark_round_trip(from, now);
         if let Some(auth) = &pong.auth {
             let id = crate::id::NodeId::from_public_key(&auth.pubkey);
             self.lookups.learn_identity(from, id);
@@ -324,14 +323,14 @@ impl Node {
                 self.on_verified();
             }
             (Some(_), false) => {
-                peer.last_auth = Some(now);
+                peer.last_auth = crate::time::MaybeTime::some(now);
                 peer.answered(now, rtt);
             }
             (None, _) => peer.answered(now, rtt),
         }
         self.update_activity(idx);
         if let Some(peer) = self.peers.get(idx) {
-            if peer.verified_at.is_some_and(|t| t < now) {
+            if peer.verified_at.get().is_some_and(|t| t < now) {
                 let (addr, edge) = (peer.addr, peer.edge);
                 self.consider_addr_question(addr, edge);
             }
@@ -428,11 +427,12 @@ impl Node {
         let Some(peer) = self.peers.get_mut(idx) else {
             return;
         };
-        let Some(verified_at) = peer.verified_at else {
+        let Some(verified_at) = peer.verified_at.get() else {
             return;
         };
         let answered_recently = peer
             .last_pong
+            .get()
             .is_some_and(|t| now.saturating_duration_since(t) <= deactivate_after);
         let old_enough = now.saturating_duration_since(verified_at) >= activate_after;
         let (addr, node_id) = (peer.addr, peer.id);
@@ -455,7 +455,7 @@ impl Node {
             let Some(peer) = self.peers.get(idx) else {
                 continue;
             };
-            let heard = peer.last_pong.or(peer.verified_at);
+            let heard = peer.last_pong.get().or(peer.verified_at.get());
             let silent = heard.map(|t| now.saturating_duration_since(t));
             if !peer.edge && silent.is_none_or(|s| s >= self.config.drop_after) {
                 if let Some(peer) = self.peers.remove(idx) {
@@ -482,6 +482,7 @@ impl Node {
             let reauth = peer.pubkey.is_none()
                 || peer
                     .last_auth
+                    .get()
                     .is_none_or(|t| now.saturating_duration_since(t) >= self.config.reauth_every);
             let kind = if reauth {
                 PingKind::Auth
@@ -511,7 +512,7 @@ impl Node {
                 // The ping that can activate a new peer goes out the moment it is old enough,
                 // so its answer activates it ACTIVATE_AFTER (plus a round trip) after its
                 // verification, not a whole ping interval later.
-                if let Some(verified_at) = peer.verified_at.filter(|_| !peer.active) {
+                if let Some(verified_at) = peer.verified_at.get().filter(|_| !peer.active) {
                     let ripe = verified_at + self.config.activate_after;
                     if ripe > now {
                         next = next.min(ripe);
@@ -542,8 +543,11 @@ impl Node {
     /// Periodic cleanup: unanswered candidates and idle anti-amplification entries.
     pub(super) fn housekeeping(&mut self) {
         let now = self.now;
-        self.peers.candidates.expire(now, self.config.ping_every);
-        self.amp.expire(now, self.config.drop_after);
+        let remember_for = self.config.reauth_every.max(self.config.drop_after);
+        self.peers
+            .candidates
+            .expire(now, self.config.ping_every, remember_for);
+        self.amp.expire(now);
         self.announce_anchors();
         self.timers.set(
             crate::timer::Timer::Housekeeping,
@@ -560,4 +564,28 @@ impl Node {
             }
         }
     }
+}
+
+/// The nonce of our ping of `kind` to `to` sent at `sent`: a keyed BLAKE3 under the node's
+/// secret nonce key, so a pending ping stores 16 bytes instead of 48 (every peer and
+/// candidate holds one) and its nonce is recomputed when the pong arrives. Unpredictable
+/// without the key, as a random nonce is; one pending ping per address, so unique where
+/// it matters.
+fn ping_nonce(
+    key: &[u8; 32],
+    to: &SocketAddr,
+    kind: PingKind,
+    sent: crate::time::Time,
+) -> [u8; 32] {
+    let mut input = [0u8; crate::addr::ADDR_LEN + 9];
+    let (addr, rest) = input.split_at_mut(crate::addr::ADDR_LEN);
+    let mut encoded = [0u8; crate::addr::ADDR_LEN];
+    crate::addr::encode_addr(to, &mut encoded);
+    addr.copy_from_slice(&encoded);
+    rest[..8].copy_from_slice(&sent.as_micros().to_le_bytes());
+    rest[8] = match kind {
+        PingKind::Auth => 0,
+        PingKind::Live => 1,
+    };
+    *blake3::keyed_hash(key, &input).as_bytes()
 }

@@ -440,7 +440,7 @@ impl Node {
     /// How long to wait for an answer from `addr`: a multiple of its smoothed RTT, never below
     /// CHALLENGE_MIN; QUERY_TIMEOUT when its RTT is unknown.
     pub(super) fn answer_timeout(&self, addr: &SocketAddr) -> Duration {
-        match self.peers.peer_at(addr).and_then(|p| p.srtt) {
+        match self.peers.peer_at(addr).and_then(|p| p.srtt()) {
             Some(srtt) => {
                 (srtt * self.config.challenge_rtt_multiple).max(self.config.challenge_min)
             }

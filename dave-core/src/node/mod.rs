@@ -104,6 +104,8 @@ pub struct Node {
     /// When the anchors were last announced, and what they were (§5 anchors).
     anchors_announced: Option<Time>,
     last_anchors: Vec<SocketAddr>,
+    /// Secret key of the ping nonces (derived from the RNG seed; see `ping_nonce`).
+    nonce_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Node {
@@ -155,6 +157,7 @@ impl Node {
             republish_cursor: None,
             anchors_announced: None,
             last_anchors: Vec::new(),
+            nonce_key: blake3::derive_key("dave v1 ping nonce key", &rng_seed),
             refresh_interval: config.activate_after + config.ping_every,
             join_retry: lookup::JOIN_RETRY_MIN,
             join_rounds: 0,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::addr::NetworkGroup;
 use crate::id::NodeId;
-use crate::keyed_map::KeyedMap;
+use crate::keyed_map::{Fingerprints, KeyedMap};
 use crate::time::Time;
 
 use super::PendingPing;
@@ -33,7 +33,10 @@ pub(crate) struct Candidates {
     list: Vec<Candidate>,
     /// Addresses verified recently that did not enter the table: when, and the NodeId they
     /// proved (lookups use it to rank and to write to such an address without a new ping).
-    recent: KeyedMap<SocketAddr, (Time, NodeId)>,
+    /// Keyed by address fingerprint (24-byte entries instead of 48; a collision would only
+    /// make one address look recently verified, about 2^-64 per pair).
+    recent: KeyedMap<u64, (Time, NodeId)>,
+    fingerprints: Fingerprints,
 }
 
 /// Most addresses remembered as recently verified.
@@ -56,6 +59,7 @@ impl Candidates {
         Candidates {
             list: Vec::new(),
             recent: KeyedMap::with_seed(map_seed),
+            fingerprints: Fingerprints::with_seed(map_seed),
         }
     }
 
@@ -122,20 +126,21 @@ impl Candidates {
 
     /// Remembers an address that proved its identity but got no place in the table.
     pub(crate) fn remember(&mut self, addr: SocketAddr, id: NodeId, now: Time) {
-        if !self.recent.contains_key(&addr) && self.recent.len() >= RECENT_CAPACITY {
+        let key = self.fingerprints.of(&addr);
+        if !self.recent.contains_key(&key) && self.recent.len() >= RECENT_CAPACITY {
             // Forget the oldest entry (a linear scan, only when full).
             let oldest = self.recent.min_key_by(|_, (t, _)| *t);
             if let Some(oldest) = oldest {
                 self.recent.remove(&oldest);
             }
         }
-        self.recent.insert(addr, (now, id));
+        self.recent.insert(key, (now, id));
     }
 
     /// The NodeId an address proved within `ttl`, if it was remembered.
     pub(crate) fn recent(&self, addr: &SocketAddr, now: Time, ttl: Duration) -> Option<NodeId> {
         self.recent
-            .get(addr)
+            .get(&self.fingerprints.of(addr))
             .filter(|(t, _)| now.saturating_duration_since(*t) < ttl)
             .map(|&(_, id)| id)
     }
@@ -168,8 +173,14 @@ impl Candidates {
     }
 
     /// Drops candidates whose AUTH PING went unanswered for `validity`, or that were never
-    /// pinged for that long.
-    pub(crate) fn expire(&mut self, now: Time, validity: std::time::Duration) -> usize {
+    /// pinged for that long, and forgets recently verified addresses after `remember_for` (the
+    /// longest any caller asks about them).
+    pub(crate) fn expire(
+        &mut self,
+        now: Time,
+        validity: Duration,
+        remember_for: Duration,
+    ) -> usize {
         let before = self.list.len();
         self.list.retain(|c| {
             // A candidate never pinged stays until replaced; a pinged one gets one interval.
@@ -178,7 +189,8 @@ impl Candidates {
                 .is_none_or(|p| now.saturating_duration_since(p.sent) < validity)
         });
         self.recent
-            .retain(|_, (t, _)| now.saturating_duration_since(*t) < Duration::from_secs(3600));
+            .retain(|_, (t, _)| now.saturating_duration_since(*t) < remember_for);
+        self.recent.shrink_if_sparse();
         before - self.list.len()
     }
 }
@@ -216,14 +228,27 @@ mod tests {
         c.offer(cand(1, 0), 10, 2, 0);
         c.offer(cand(2, 1), 10, 2, 0);
         let ping = PendingPing {
-            nonce: [0; 32],
             kind: crate::wire::PingKind::Auth,
             sent: Time::ZERO,
         };
         c.get_mut(&cand(1, 0).addr).unwrap().ping = Some(ping);
         assert_eq!(c.unpinged(7), Some(cand(2, 1).addr));
-        assert_eq!(c.expire(Time::from_millis(4000), Duration::from_secs(5)), 0);
-        assert_eq!(c.expire(Time::from_millis(5000), Duration::from_secs(5)), 1);
+        assert_eq!(
+            c.expire(
+                Time::from_millis(4000),
+                Duration::from_secs(5),
+                Duration::from_secs(60)
+            ),
+            0
+        );
+        assert_eq!(
+            c.expire(
+                Time::from_millis(5000),
+                Duration::from_secs(5),
+                Duration::from_secs(60)
+            ),
+            1
+        );
         assert!(c.remove(&cand(1, 0).addr).is_none());
         assert!(c.remove(&cand(2, 1).addr).is_some());
     }

@@ -17,8 +17,8 @@ use std::time::Duration;
 use crate::addr::{NetworkGroup, network_group};
 use crate::config::Config;
 use crate::id::{NodeId, RecordId};
-use crate::keyed_map::KeyedMap;
-use crate::time::Time;
+use crate::keyed_map::{Fingerprints, KeyedMap};
+use crate::time::{MaybeTime, Time};
 use crate::wire::PingKind;
 
 pub(crate) use candidates::{Candidate, Candidates, Offer};
@@ -26,6 +26,9 @@ pub use reliability::Reliability;
 
 /// Number of k-buckets: one per bit of a NodeId.
 pub const BUCKETS: usize = 64;
+
+/// Entries the peer slab grows by.
+const SLAB_STEP: usize = 16;
 
 /// Index of a peer in the table's slab.
 pub(crate) type PeerIdx = u32;
@@ -64,10 +67,10 @@ pub struct PeerInfo {
     pub rtt: Option<Duration>,
 }
 
-/// A ping waiting for its pong. The nonce is consumed only by a correct answer.
+/// A ping waiting for its pong, consumed only by a correct answer. Its nonce is not stored:
+/// the node derives it from the address, kind and send time under a secret key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PendingPing {
-    pub nonce: [u8; 32],
     pub kind: PingKind,
     pub sent: Time,
 }
@@ -81,13 +84,14 @@ pub(crate) struct Peer {
     /// Meaningful once `pubkey` is set.
     pub id: NodeId,
     pub edge: bool,
-    pub verified_at: Option<Time>,
-    pub last_pong: Option<Time>,
-    pub last_auth: Option<Time>,
+    pub verified_at: MaybeTime,
+    pub last_pong: MaybeTime,
+    pub last_auth: MaybeTime,
     pub active: bool,
     pub ping: Option<PendingPing>,
     pub next_ping: Time,
-    pub srtt: Option<Duration>,
+    /// Smoothed RTT in microseconds (`u32::MAX`: not measured), 4 bytes instead of 16.
+    srtt_micros: u32,
     pub reliability: Reliability,
     bucketed: bool,
 }
@@ -101,13 +105,13 @@ impl Peer {
             pubkey: None,
             id: NodeId(0),
             edge,
-            verified_at: None,
-            last_pong: None,
-            last_auth: None,
+            verified_at: MaybeTime::NONE,
+            last_pong: MaybeTime::NONE,
+            last_auth: MaybeTime::NONE,
             active: false,
             ping: None,
             next_ping: now,
-            srtt: None,
+            srtt_micros: u32::MAX,
             reliability: Reliability::default(),
             bucketed: false,
         }
@@ -124,18 +128,29 @@ impl Peer {
     pub(crate) fn pin(&mut self, pubkey: [u8; 32], now: Time, rtt: Duration) {
         self.pubkey = Some(pubkey);
         self.id = NodeId::from_public_key(&pubkey);
-        self.verified_at.get_or_insert(now);
-        self.last_auth = Some(now);
+        if self.verified_at.get().is_none() {
+            self.verified_at = MaybeTime::some(now);
+        }
+        self.last_auth = MaybeTime::some(now);
         self.answered(now, rtt);
     }
 
     /// Records a correct pong: liveness and the RTT estimate (RFC 6298 smoothing, 7/8 old).
     pub(crate) fn answered(&mut self, now: Time, rtt: Duration) {
-        self.last_pong = Some(now);
-        self.srtt = Some(match self.srtt {
+        self.last_pong = MaybeTime::some(now);
+        let smoothed = match self.srtt() {
             None => rtt,
             Some(old) => (old * 7 + rtt) / 8,
-        });
+        };
+        // Microseconds below u32::MAX (71 minutes): longer is no round trip worth measuring.
+        self.srtt_micros = u32::try_from(smoothed.as_micros())
+            .unwrap_or(u32::MAX - 1)
+            .min(u32::MAX - 1);
+    }
+
+    /// Smoothed round-trip time, once measured.
+    pub(crate) fn srtt(&self) -> Option<Duration> {
+        (self.srtt_micros != u32::MAX).then(|| Duration::from_micros(u64::from(self.srtt_micros)))
     }
 
     pub(crate) fn node_id(&self) -> Option<NodeId> {
@@ -148,7 +163,7 @@ impl Peer {
 
     /// Whether this address has passed a round trip, which lifts the anti-amplification limit.
     pub(crate) fn has_round_trip(&self) -> bool {
-        self.last_pong.is_some()
+        self.last_pong.get().is_some()
     }
 
     pub(crate) fn state(&self) -> PeerState {
@@ -170,8 +185,8 @@ impl Peer {
             is_edge: self.edge,
             reliability: self.reliability.score(),
             challenged: self.reliability.challenged(),
-            last_seen: self.last_pong,
-            rtt: self.srtt,
+            last_seen: self.last_pong.get(),
+            rtt: self.srtt(),
         }
     }
 }
@@ -215,7 +230,11 @@ pub(crate) struct PeerTable {
     own_id: NodeId,
     slab: Vec<Option<Peer>>,
     free: Vec<PeerIdx>,
-    by_addr: KeyedMap<SocketAddr, PeerIdx>,
+    /// Address fingerprint → peer. A hit is checked against the peer's address, and an
+    /// address whose fingerprint is taken is refused as if present, so a collision can only
+    /// keep one address (about 2^-64 per pair) out of the table, never confuse two peers.
+    by_addr: KeyedMap<u64, PeerIdx>,
+    fingerprints: Fingerprints,
     by_id: KeyedMap<NodeId, PeerIdx>,
     buckets: Vec<Vec<PeerIdx>>,
     /// Non-edge bucketed peers per network group.
@@ -236,6 +255,7 @@ impl PeerTable {
             slab: Vec::new(),
             free: Vec::new(),
             by_addr: KeyedMap::with_seed(map_seed),
+            fingerprints: Fingerprints::with_seed(map_seed),
             by_id: KeyedMap::with_seed(map_seed),
             buckets: vec![Vec::new(); BUCKETS],
             groups: KeyedMap::with_seed(map_seed),
@@ -255,7 +275,13 @@ impl PeerTable {
     }
 
     pub(crate) fn by_addr(&self, addr: &SocketAddr) -> Option<PeerIdx> {
-        self.by_addr.get(addr).copied()
+        let idx = *self.by_addr.get(&self.fingerprints.of(addr))?;
+        (self.get(idx)?.addr == *addr).then_some(idx)
+    }
+
+    /// Whether `addr` (or an address sharing its fingerprint) is in the table.
+    fn addr_taken(&self, addr: &SocketAddr) -> bool {
+        self.by_addr.contains_key(&self.fingerprints.of(addr))
     }
 
     pub(crate) fn by_id(&self, id: NodeId) -> Option<PeerIdx> {
@@ -314,7 +340,7 @@ impl PeerTable {
 
     /// Adds a configured edge (§5: kept forever, outside every limit).
     pub(crate) fn add_edge(&mut self, addr: SocketAddr, now: Time) -> Option<PeerIdx> {
-        if self.by_addr.contains_key(&addr) {
+        if self.addr_taken(&addr) {
             return None;
         }
         Some(self.place(Peer::unverified(addr, true, now)))
@@ -351,8 +377,8 @@ impl PeerTable {
         if peer.pubkey.take().is_some() && self.by_id.get(&peer.id) == Some(&idx) {
             self.by_id.remove(&peer.id);
         }
-        peer.verified_at = None;
-        peer.last_pong = None;
+        peer.verified_at = MaybeTime::NONE;
+        peer.last_pong = MaybeTime::NONE;
         peer.active = false;
     }
 
@@ -384,7 +410,7 @@ impl PeerTable {
     /// Tries to place a newly verified peer (§5): group limits, bucket room, then
     /// test-before-evict against the worst incumbent.
     pub(crate) fn admit(&mut self, peer: Peer, now: Time, config: &Config) -> Admit {
-        if self.by_addr.contains_key(&peer.addr) || peer.pubkey.is_none() {
+        if self.addr_taken(&peer.addr) || peer.pubkey.is_none() {
             return Admit::Duplicate;
         }
         let Some(bucket) = self.bucket_for(peer.id) else {
@@ -438,7 +464,10 @@ impl PeerTable {
             let (pa, pb) = (self.get(a), self.get(b));
             let key = |p: Option<&Peer>| {
                 p.map_or((0.0, Time::ZERO), |p| {
-                    (p.reliability.score(), p.last_pong.unwrap_or(Time::ZERO))
+                    (
+                        p.reliability.score(),
+                        p.last_pong.get().unwrap_or(Time::ZERO),
+                    )
                 })
             };
             let (ka, kb) = (key(pa), key(pb));
@@ -463,7 +492,12 @@ impl PeerTable {
         config: &Config,
     ) -> Option<(Peer, PeerIdx)> {
         let incumbent = self.get(pending.incumbent)?;
-        if incumbent.last_pong.is_some_and(|t| t > pending.started) || !incumbent.bucketed {
+        if incumbent
+            .last_pong
+            .get()
+            .is_some_and(|t| t > pending.started)
+            || !incumbent.bucketed
+        {
             return None;
         }
         let evicted = self.remove(pending.incumbent)?;
@@ -482,11 +516,16 @@ impl PeerTable {
         let idx = match self.free.pop() {
             Some(idx) => idx,
             None => {
+                // Grow by a few entries, not by doubling: a table settles near a hundred
+                // peers, and doubling would leave up to half the slab empty in every node.
+                if self.slab.len() == self.slab.capacity() {
+                    self.slab.reserve_exact(SLAB_STEP);
+                }
                 self.slab.push(None);
                 (self.slab.len() - 1) as PeerIdx
             }
         };
-        self.by_addr.insert(peer.addr, idx);
+        self.by_addr.insert(self.fingerprints.of(&peer.addr), idx);
         if peer.pubkey.is_some() {
             self.by_id.insert(peer.id, idx);
             if !peer.edge {
@@ -506,7 +545,10 @@ impl PeerTable {
     pub(crate) fn remove(&mut self, idx: PeerIdx) -> Option<Peer> {
         let peer = self.slab.get_mut(idx as usize)?.take()?;
         self.free.push(idx);
-        self.by_addr.remove(&peer.addr);
+        let key = self.fingerprints.of(&peer.addr);
+        if self.by_addr.get(&key) == Some(&idx) {
+            self.by_addr.remove(&key);
+        }
         if peer.pubkey.is_some() && self.by_id.get(&peer.id) == Some(&idx) {
             self.by_id.remove(&peer.id);
         }
