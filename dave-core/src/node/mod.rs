@@ -326,6 +326,13 @@ impl Node {
         &self.config
     }
 
+    /// The NodeIds of every verified table peer (edges included), in table order: what
+    /// [`Node::peers`] yields for peers not in the candidate state, without building a
+    /// [`PeerInfo`] each (the simulator's join probe reads thousands of tables 20 times a second).
+    pub fn verified_peer_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.peers.iter().filter_map(|(_, p)| p.node_id())
+    }
+
     /// Every peer in the table (edges included), then every candidate.
     pub fn peers(&self) -> impl Iterator<Item = PeerInfo> + '_ {
         let table = self.peers.iter().map(|(_, p)| p.info());

@@ -88,14 +88,14 @@ impl Candidates {
         group_limit: usize,
         random: u64,
     ) -> Offer {
-        if self.position(&candidate.addr).is_some() {
-            return Offer::Known;
+        // One pass for both questions: offers come a dozen per AUTH PONG.
+        let mut same_group = 0;
+        for c in &self.list {
+            if c.addr == candidate.addr {
+                return Offer::Known;
+            }
+            same_group += usize::from(c.group == candidate.group);
         }
-        let same_group = self
-            .list
-            .iter()
-            .filter(|c| c.group == candidate.group)
-            .count();
         if !super::within_limit(same_group, group_limit) {
             return Offer::GroupFull;
         }

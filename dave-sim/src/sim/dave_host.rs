@@ -166,12 +166,7 @@ impl ScenarioHost for DaveHost {
 
     fn table_ids(&self, out: &mut Vec<u64>) {
         out.clear();
-        out.extend(
-            self.node
-                .peers()
-                .filter(|p| p.state != PeerState::Candidate)
-                .filter_map(|p| p.node_id.map(|id| id.0)),
-        );
+        out.extend(self.node.verified_peer_ids().map(|id| id.0));
     }
 
     fn held_distances(&self) -> Vec<u64> {
