@@ -7,13 +7,15 @@ use std::time::Instant;
 use dave_sim::scenario::Scenario;
 use dave_sim::sim::{self, DefaultHost, RunOptions};
 
-use crate::report::Measured;
+use crate::report::{self, Measured};
 
 /// Runs `s` to its end and measures it.
 pub fn run(s: &Scenario) -> Measured {
     let started = Instant::now();
+    let cpu_before = report::cpu_seconds();
     let out = sim::run::<DefaultHost>(s, RunOptions::default());
     let wall_s = started.elapsed().as_secs_f64();
+    let cpu_s = report::cpu_seconds() - cpu_before;
     let metric = |name: &str| out.summary.metrics.get(name).copied().unwrap_or(0.0);
     // The last sample (taken at the end) of the evenly spaced nodes whose tables are recorded:
     // the verified-and-active count the turmoil side computes over every node.
@@ -30,6 +32,7 @@ pub fn run(s: &Scenario) -> Measured {
         / last.len().max(1) as f64;
     Measured {
         wall_s,
+        cpu_s,
         virtual_s: s.duration.0 as f64 / 1e6,
         delivered: metric("datagrams_delivered") as u64,
         sent: metric("datagrams_delivered") as u64 + metric("datagrams_dropped") as u64,

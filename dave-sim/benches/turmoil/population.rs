@@ -31,12 +31,11 @@ const SCENARIO: &str = r#"{
   "edges": { "count": 3, "seeds": 8 }
 }"#;
 
-/// The scenario at `nodes` nodes and `seconds` virtual seconds.
-pub fn scenario(nodes: u32, seconds: u64) -> Result<Scenario, String> {
-    let set = |s: String| s.parse::<Override>().map_err(|e| e.to_string());
+/// The scenario at `nodes` nodes for `duration` of virtual time (whole milliseconds).
+pub fn scenario(nodes: u32, duration: Duration) -> Result<Scenario, String> {
     let overrides = [
-        set(format!("nodes.count={nodes}"))?,
-        set(format!("duration={seconds}s"))?,
+        format!("nodes.count={nodes}").parse::<Override>()?,
+        format!("duration={}ms", duration.as_millis()).parse::<Override>()?,
     ];
     scenario::parse("turmoil-comparison", SCENARIO, &overrides).map_err(|e| e.to_string())
 }
