@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Exp, Weibull};
 use super::host::{HostContext, ScenarioHost};
 use super::{Action, Stage};
 use crate::engine::SimTime;
-use crate::engine::rng::stream;
+use crate::engine::rng::{seed_bytes, stream};
 use crate::scenario::{LifetimeSpec, RestartFrom, Scenario};
 
 /// A population action.
@@ -60,13 +60,7 @@ impl<H: ScenarioHost> Population<H> {
         let s = stage.scenario;
         let n = s.nodes.count;
         for i in 0..n {
-            let at = if i < s.edges.seeds || s.nodes.join_over.0 == 0 {
-                0
-            } else {
-                stage
-                    .stream("join", u64::from(i))
-                    .random_range(0..=s.nodes.join_over.0)
-            };
+            let at = join_time(s, stage.seed, i);
             stage
                 .engine
                 .schedule(SimTime(at), Action::Population(Act::Join(i)));
@@ -154,11 +148,8 @@ impl<H: ScenarioHost> Population<H> {
             index: i,
             addr: stage.engine.addr(i),
             edges: &self.edges[idx],
-            key_seed: stage.seed_bytes("node-key", u64::from(i)),
-            rng_seed: stage.seed_bytes(
-                "node-rng",
-                u64::from(i) << 32 | u64::from(self.incarnation[idx]),
-            ),
+            key_seed: key_seed(stage.seed, i),
+            rng_seed: rng_seed(stage.seed, i, self.incarnation[idx]),
             config: &stage.scenario.nodes.config,
             crypto: stage.crypto.clone(),
             now: stage.engine.local_now(i),
@@ -185,6 +176,59 @@ impl<H: ScenarioHost> Population<H> {
             Action::Population(Act::Leave(i, self.life[i as usize])),
         );
     }
+}
+
+/// How honest node `i` starts the first time in a run of `s` with root seed `seed`: the same
+/// join time, edges, key and RNG seed the runner gives it. Public so that a harness driving the
+/// same `dave_core` nodes over another network (`benches/turmoil.rs`) starts an identical
+/// population rather than a look-alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstStart {
+    /// Virtual time of the first join, µs.
+    pub join_at: u64,
+    /// Bootstrap edges.
+    pub edges: Vec<SocketAddr>,
+    /// Key material of the node's identity.
+    pub key_seed: [u8; 32],
+    /// Seed of the node's RNG in its first incarnation.
+    pub rng_seed: [u8; 32],
+}
+
+/// Every honest node's [`FirstStart`]; `addrs` are the roster's (honest first).
+pub fn first_starts(s: &Scenario, seed: u64, addrs: &[SocketAddr]) -> Vec<FirstStart> {
+    make_edges(s, seed, addrs)
+        .into_iter()
+        .zip(0..)
+        .map(|(edges, i)| FirstStart {
+            join_at: join_time(s, seed, i),
+            edges,
+            key_seed: key_seed(seed, i),
+            rng_seed: rng_seed(seed, i, 1),
+        })
+        .collect()
+}
+
+/// When node `i` first joins, µs: seed nodes at once, the rest uniformly over `join_over`.
+fn join_time(s: &Scenario, seed: u64, i: u32) -> u64 {
+    if i < s.edges.seeds || s.nodes.join_over.0 == 0 {
+        0
+    } else {
+        stream(seed, "join", u64::from(i)).random_range(0..=s.nodes.join_over.0)
+    }
+}
+
+/// Node `i`'s identity key material, the same in every incarnation.
+fn key_seed(seed: u64, i: u32) -> [u8; 32] {
+    seed_bytes(seed, "node-key", u64::from(i))
+}
+
+/// The RNG seed of node `i`'s `incarnation` (1 for the first start).
+fn rng_seed(seed: u64, i: u32, incarnation: u32) -> [u8; 32] {
+    seed_bytes(
+        seed,
+        "node-rng",
+        u64::from(i) << 32 | u64::from(incarnation),
+    )
 }
 
 /// Each node gets `count` distinct seed nodes other than itself (partial Fisher–Yates).
@@ -305,6 +349,30 @@ mod tests {
         assert!(st.engine.is_up(5), "a leave from the old life does nothing");
         assert_eq!(p.handle(&mut st, SimTime(3), Act::Leave(5, 2)), "leave 5");
         assert!(!st.engine.is_up(5));
+    }
+
+    #[test]
+    fn first_starts_are_the_joins_the_runner_schedules() {
+        let s = scenario(STEADY);
+        let addrs = Roster::honest(&s, s.seed).addrs;
+        let starts = first_starts(&s, s.seed, &addrs);
+        let mut st = stage::<EchoHost>(&s);
+        let mut p = Population::<EchoHost>::new(&s, s.seed, &addrs);
+        p.schedule(&mut st);
+        let mut joined = vec![None; 8];
+        drain(&mut st, 100_000_000, |_, t, a| {
+            if let Action::Population(Act::Join(i)) = a {
+                joined[i as usize] = Some(t.0);
+            }
+        });
+        let expected: Vec<_> = starts.iter().map(|f| Some(f.join_at)).collect();
+        assert_eq!(joined, expected);
+        assert!(starts.iter().skip(2).any(|f| f.join_at > 0), "joins spread");
+        let edges: Vec<_> = starts.iter().map(|f| f.edges.clone()).collect();
+        assert_eq!(edges, p.edges);
+        assert_eq!(starts[3].key_seed, st.seed_bytes("node-key", 3));
+        assert_eq!(starts[3].rng_seed, st.seed_bytes("node-rng", 3 << 32 | 1));
+        assert_ne!(starts[3].key_seed, starts[4].key_seed);
     }
 
     #[test]
