@@ -107,6 +107,8 @@ pub struct Engine<H: SimHost, A> {
     stats: NetStats,
     emitted: Vec<Emitted<H::Event>>,
     processed: u64,
+    /// Starts and stops so far: who is up changes only when this does.
+    population_changes: u64,
     text: String,
     tap: Option<DeliveryTap>,
 }
@@ -146,6 +148,7 @@ impl<H: SimHost, A> Engine<H, A> {
             stats: NetStats::default(),
             emitted: Vec::new(),
             processed: 0,
+            population_changes: 0,
             text: String::new(),
             tap: None,
         }
@@ -189,6 +192,12 @@ impl<H: SimHost, A> Engine<H, A> {
     /// The host of a node, read-only (for metrics).
     pub fn host(&self, node: u32) -> Option<&H> {
         self.slots[node as usize].host.as_ref()
+    }
+
+    /// How many times a host was started or stopped: drivers that derive something from who
+    /// is up recompute it only when this changes.
+    pub fn population_changes(&self) -> u64 {
+        self.population_changes
     }
 
     /// The network.
@@ -239,6 +248,7 @@ impl<H: SimHost, A> Engine<H, A> {
 
     /// Starts a host on a node (replacing any running one) and lets it send and set a timer.
     pub fn start(&mut self, node: u32, host: H) {
+        self.population_changes += 1;
         let slot = &mut self.slots[node as usize];
         slot.host = Some(host);
         slot.incarnation += 1;
@@ -248,6 +258,7 @@ impl<H: SimHost, A> Engine<H, A> {
 
     /// Stops a node; returns its host. Its timers die with it; datagrams to it are dropped.
     pub fn stop(&mut self, node: u32) -> Option<H> {
+        self.population_changes += 1;
         let slot = &mut self.slots[node as usize];
         slot.incarnation += 1;
         slot.timer_at = None;

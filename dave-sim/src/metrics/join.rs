@@ -47,8 +47,9 @@ pub struct JoinTime {
 #[derive(Debug, Default)]
 pub struct JoinTracker {
     open: Vec<Open>,
-    /// When each node last started, µs.
-    start_of: BTreeMap<u32, u64>,
+    /// When each node last started, µs, by node index (`u64::MAX`: never). Read for every
+    /// candidate neighbour of every followed start at every probe, so an array, not a tree.
+    start_of: Vec<u64>,
     /// Starts that joined or ran out of the window.
     pub times: Vec<JoinTime>,
     /// Starts cut short before they joined or the window passed.
@@ -60,7 +61,11 @@ pub struct JoinTracker {
 impl JoinTracker {
     /// Node `node` started at `at` µs (`restart`: it had run before).
     pub fn started(&mut self, node: u32, at: u64, restart: bool) {
-        self.start_of.insert(node, at);
+        let slot = node as usize;
+        if self.start_of.len() <= slot {
+            self.start_of.resize(slot + 1, u64::MAX);
+        }
+        self.start_of[slot] = at;
         if let Some(i) = self.open.iter().position(|o| o.node == node) {
             let o = self.open.swap_remove(i);
             self.close(o, at);
@@ -112,7 +117,7 @@ impl JoinTracker {
             let o = &mut self.open[i];
             if o.joined.is_none() {
                 let (at, start_of) = (o.at, &self.start_of);
-                let joined_before = |n: u32| start_of.get(&n).is_some_and(|&s| s <= at);
+                let joined_before = |n: u32| start_of.get(n as usize).is_some_and(|&s| s <= at);
                 if closest(up, own, want, joined_before)
                     .iter()
                     .all(|id| table.contains(id))
@@ -213,18 +218,30 @@ fn closest(
     eligible: impl Fn(u32) -> bool,
 ) -> Vec<u64> {
     let counts = |&&(x, n): &&(u64, u32)| x != own && eligible(n);
-    let mut range = sorted;
-    for len in (0..=64u32).rev() {
-        // The ids sharing the top `len` bits with `own`.
+    // The ids sharing the top `len` bits with `own`.
+    let prefix_range = |len: u32| {
         let low_bits = u64::MAX.checked_shr(len).unwrap_or(0);
         let (lo, hi) = (own & !low_bits, own | low_bits);
         let start = sorted.partition_point(|&(x, _)| x < lo);
         let end = sorted.partition_point(|&(x, _)| x <= hi);
-        range = &sorted[start..end];
-        if range.iter().filter(counts).count() >= want {
-            break;
+        &sorted[start..end]
+    };
+    let enough = |len: u32| prefix_range(len).iter().filter(counts).count() >= want;
+    // The longest shared prefix whose range still holds `want` eligible ids: ranges nest as
+    // the prefix shortens, so a binary search over its length finds it (7 steps, not 64).
+    let (mut short, mut long) = (0u32, 64u32);
+    if enough(long) {
+        short = long;
+    }
+    while short < long {
+        let mid = (short + long).div_ceil(2);
+        if enough(mid) {
+            short = mid;
+        } else {
+            long = mid - 1;
         }
     }
+    let range = prefix_range(short);
     let mut picked: Vec<u64> = range.iter().filter(counts).map(|&(x, _)| x).collect();
     picked.sort_by_key(|&x| x ^ own);
     picked.truncate(want);

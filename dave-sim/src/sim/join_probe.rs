@@ -27,16 +27,23 @@ pub fn probe<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
         return;
     }
     let engine = &stage.engine;
-    let n = stage.scenario.nodes.count;
-    let mut up: Vec<(u64, u32)> = (0..n)
-        .filter_map(|i| engine.host(i).and_then(|h| h.node_id()).map(|id| (id, i)))
-        .collect();
-    up.sort_unstable();
+    let (built_at, up) = &mut stage.join_up;
+    if *built_at != engine.population_changes() {
+        // Reading every host's id touches every node's memory: only when someone started
+        // or stopped since the last probe.
+        let n = stage.scenario.nodes.count;
+        up.clear();
+        up.extend(
+            (0..n).filter_map(|i| engine.host(i).and_then(|h| h.node_id()).map(|id| (id, i))),
+        );
+        up.sort_unstable();
+        *built_at = engine.population_changes();
+    }
     let want = stage.collector.replicas_target;
     stage
         .collector
         .joins
-        .probe(t.0, want, &up, |node, table_wanted, table| {
+        .probe(t.0, want, up, |node, table_wanted, table| {
             let host = engine.host(node)?;
             if table_wanted {
                 host.table_ids(table);

@@ -122,6 +122,9 @@ pub struct Stage<'s, H: ScenarioHost> {
     pub collector: Collector,
     /// End of the run, µs of virtual time.
     pub end: u64,
+    /// The honest nodes up, as (NodeId, node) sorted, and the engine's population count it
+    /// was built at: the join probe's view of who is up, rebuilt only when that changes.
+    pub join_up: (u64, Vec<(u64, u32)>),
 }
 
 impl<'s, H: ScenarioHost> Stage<'s, H> {
@@ -140,6 +143,7 @@ impl<'s, H: ScenarioHost> Stage<'s, H> {
             crypto: Arc::new(SimCrypto::new(scenario.crypto, seed)),
             collector: Collector::new(replicas as usize),
             end: scenario.duration.0,
+            join_up: (u64::MAX, Vec::new()),
         }
     }
 
