@@ -33,6 +33,8 @@
 //! - [`keyfile`]: the node's Ed25519 key on disk; [`status`]: log lines for the operator;
 //!   [`metrics`]: the optional Prometheus endpoint.
 //! - [`platform`]: file modes, file identity and thread CPU time, per platform.
+//! - [`verify`]: record signatures verified on worker threads ahead of the node
+//!   (`--verify-workers`), through a cache that is the node's crypto provider.
 
 pub mod backup;
 pub mod bench;
@@ -48,3 +50,4 @@ pub mod platform;
 pub mod run;
 pub mod socket;
 pub mod status;
+pub mod verify;

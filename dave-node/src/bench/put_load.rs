@@ -1,0 +1,137 @@
+//! The load generator of `dave-node bench --mode put`: sends pre-encoded PUT datagrams, each
+//! once, keeping a window of them not yet settled by the node.
+//!
+//! A PUT has no answer on the wire (docs/protocol.md §4), so the window is closed in-process:
+//! the node's thread counts the outcome of every PUT it handles ([`Progress`]) and the load
+//! generator waits on that count. Closing the loop keeps the socket buffers from overflowing,
+//! so what is measured is what the node accepts, not what the kernel drops.
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Longest the load generator waits for the node to settle one more PUT before counting every
+/// outstanding one as lost (a drop anywhere between the two sockets).
+const STALL: Duration = Duration::from_millis(500);
+
+/// Outcomes of the PUTs the node handled, counted by its thread.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    /// Records stored.
+    pub stored: u64,
+    /// Records refused by the store (stale, full).
+    pub refused: u64,
+    /// Datagrams the node rejected (malformed, invalid record).
+    pub rejected: u64,
+}
+
+impl Outcomes {
+    /// PUTs settled either way.
+    pub fn settled(&self) -> u64 {
+        self.stored + self.refused + self.rejected
+    }
+}
+
+/// [`Outcomes`] shared between the node's thread and the load generator.
+#[derive(Debug, Default)]
+pub struct Progress {
+    outcomes: Mutex<Outcomes>,
+    changed: Condvar,
+}
+
+impl Progress {
+    /// Applies `update` and wakes the load generator.
+    pub fn record(&self, update: impl FnOnce(&mut Outcomes)) {
+        update(&mut self.outcomes.lock().unwrap_or_else(PoisonError::into_inner));
+        self.changed.notify_one();
+    }
+
+    /// The outcomes so far.
+    pub fn outcomes(&self) -> Outcomes {
+        *self.outcomes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until more than `seen` PUTs are settled or `wait` passes; the settled count.
+    fn wait_past(&self, seen: u64, wait: Duration) -> u64 {
+        let deadline = Instant::now() + wait;
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(PoisonError::into_inner);
+        while outcomes.settled() <= seen {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            outcomes = self
+                .changed
+                .wait_timeout(outcomes, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        outcomes.settled()
+    }
+}
+
+/// What the load generator saw.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PutReport {
+    /// PUTs sent.
+    pub sent: u64,
+    /// PUTs given up on (no outcome within [`STALL`]).
+    pub lost: u64,
+    /// From the first send until the last PUT settled or was given up on.
+    pub elapsed: Duration,
+}
+
+/// Sends `datagrams` in order to `server`, at most `in_flight` unsettled at once, until all are
+/// sent or `duration` has passed, then waits for the outstanding ones to settle.
+pub fn run(
+    server: SocketAddr,
+    datagrams: &[Vec<u8>],
+    in_flight: usize,
+    duration: Duration,
+    progress: &Progress,
+) -> io::Result<PutReport> {
+    let bind: SocketAddr = if server.is_ipv4() {
+        "127.0.0.1:0"
+    } else {
+        "[::1]:0"
+    }
+    .parse()
+    .map_err(|_| io::Error::other("loopback address"))?;
+    let socket = UdpSocket::bind(bind)?;
+    let mut report = PutReport::default();
+    let base = progress.outcomes().settled();
+    let window = in_flight.max(1) as u64;
+    let start = Instant::now();
+    let end = start + duration;
+    let mut settled = 0u64;
+    loop {
+        let outstanding = report.sent.saturating_sub(settled + report.lost);
+        let more = report.sent < datagrams.len() as u64 && Instant::now() < end;
+        if more && outstanding < window {
+            let room = window - outstanding;
+            let left = datagrams.len() as u64 - report.sent;
+            for _ in 0..room.min(left) {
+                let datagram = usize::try_from(report.sent)
+                    .ok()
+                    .and_then(|i| datagrams.get(i))
+                    .ok_or_else(|| io::Error::other("PUT index out of range"))?;
+                socket.send_to(datagram, server)?;
+                report.sent += 1;
+            }
+            continue;
+        }
+        if outstanding == 0 && !more {
+            break;
+        }
+        let now = progress
+            .wait_past(base + settled, STALL)
+            .saturating_sub(base);
+        if now == settled {
+            report.lost += outstanding;
+        }
+        settled = now;
+    }
+    report.elapsed = start.elapsed();
+    Ok(report)
+}
