@@ -20,6 +20,7 @@ use crate::cli::BenchArgs;
 use crate::clock::Clock;
 use crate::error::AppError;
 use crate::keyfile;
+use crate::platform::process_cpu;
 
 /// Signs and mines `count` records and encodes each as a PUT datagram.
 fn make_puts(count: usize, value_bytes: usize) -> Result<Vec<Vec<u8>>, AppError> {
@@ -96,12 +97,25 @@ fn measure(args: &BenchArgs, puts: &[Vec<u8>], workers: usize) -> Result<(), App
         Event::DatagramRejected { .. } => counted.record(|o| o.rejected += 1),
         _ => {}
     })?;
+    let cpu_start = process_cpu();
     let load = put_load::run(served.addr, puts, args.in_flight, args.seconds, &progress);
+    let process = process_cpu()
+        .zip(cpu_start)
+        .map(|(end, start)| end.since(start).total);
     let report = served.finish()?;
     let load = load.map_err(AppError::Socket)?;
     let outcomes = progress.outcomes();
     let secs = load.elapsed.as_secs_f64();
     let traffic = report.traffic;
+    let process = match process {
+        Some(cpu) => format!(
+            "process CPU {:.2} s = {:.1} µs per PUT, {:.2} cores busy",
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / outcomes.stored.max(1) as f64,
+            cpu.as_secs_f64() / secs.max(1e-9)
+        ),
+        None => "process CPU not measured on this platform".to_string(),
+    };
     let verified = match report.cache {
         Some(c) => format!(
             "signatures verified by workers {}, by the node {} (cache hits {}); pipeline \
@@ -112,7 +126,7 @@ fn measure(args: &BenchArgs, puts: &[Vec<u8>], workers: usize) -> Result<(), App
     };
     println!(
         "put, verify_workers={workers}: {} PUTs stored in {:.2} s = {:.0} PUT/s (sent {}, \
-         refused {}, rejected {}, lost {}); {}; {verified}",
+         refused {}, rejected {}, lost {}); {}; {process}; {verified}",
         outcomes.stored,
         secs,
         outcomes.stored as f64 / secs,
