@@ -19,8 +19,16 @@ use crate::clock::Clock;
 /// Completion of one job, waited on by the node's thread.
 #[derive(Debug, Default)]
 pub struct Ticket {
-    done: Mutex<bool>,
+    state: Mutex<TicketState>,
     finished: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct TicketState {
+    done: bool,
+    /// Whether the node's thread sleeps on it: most tickets are done before anyone looks, and
+    /// waking nobody should cost no system call.
+    waited_on: bool,
 }
 
 impl Ticket {
@@ -30,22 +38,28 @@ impl Ticket {
     }
 
     fn finish(&self) {
-        *self.done.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        self.finished.notify_all();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.done = true;
+        let wake = state.waited_on;
+        drop(state);
+        if wake {
+            self.finished.notify_all();
+        }
     }
 
     /// Waits until the job is done or `wait` has passed; whether it is done.
     pub fn wait_within(&self, wait: Duration) -> bool {
         let deadline = Instant::now().checked_add(wait);
-        let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
-        while !*done {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.done {
             let left = deadline.map_or(wait, |d| d.saturating_duration_since(Instant::now()));
             if left.is_zero() {
                 return false;
             }
-            done = self
+            state.waited_on = true;
+            state = self
                 .finished
-                .wait_timeout(done, left)
+                .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }

@@ -3,7 +3,9 @@
 //! `std::sync::mpsc::sync_channel` would do for one consumer, but the worker pool has several,
 //! and the intake must know whether the node's queue has room *before* it spends a worker on a
 //! datagram it would then drop. A mutex-guarded `VecDeque` with one condition variable is all
-//! either needs at tens of thousands of items per second.
+//! either needs at tens of thousands of items per second. A push wakes a consumer only when
+//! one is waiting (the queue counts them): `Condvar::notify_one` is a system call even with no
+//! waiter, and a busy pipeline pushes twice per datagram while its consumers rarely sleep.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -21,6 +23,8 @@ pub struct Bounded<T> {
 struct State<T> {
     items: VecDeque<T>,
     closed: bool,
+    /// Consumers blocked in `pop` or `pop_within`.
+    waiting: usize,
 }
 
 impl<T> Bounded<T> {
@@ -30,6 +34,7 @@ impl<T> Bounded<T> {
             state: Mutex::new(State {
                 items: VecDeque::new(),
                 closed: false,
+                waiting: 0,
             }),
             ready: Condvar::new(),
             capacity: capacity.max(1),
@@ -49,8 +54,11 @@ impl<T> Bounded<T> {
             return Err(item);
         }
         state.items.push_back(item);
+        let wake = state.waiting > 0;
         drop(state);
-        self.ready.notify_one();
+        if wake {
+            self.ready.notify_one();
+        }
         Ok(())
     }
 
@@ -90,11 +98,13 @@ impl<T> Bounded<T> {
             if left.is_zero() {
                 return None;
             }
+            state.waiting += 1;
             state = self
                 .ready
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
+            state.waiting -= 1;
         }
     }
 
@@ -108,10 +118,12 @@ impl<T> Bounded<T> {
             if state.closed {
                 return None;
             }
+            state.waiting += 1;
             state = self
                 .ready
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.waiting -= 1;
         }
     }
 
