@@ -98,7 +98,7 @@ impl Progress {
 pub struct PutReport {
     /// PUTs sent.
     pub sent: u64,
-    /// PUTs given up on (no outcome within [`STALL`]).
+    /// PUTs given up on (no outcome within 500 ms of the last one).
     pub lost: u64,
     /// From the first send until the last PUT settled or was given up on.
     pub elapsed: Duration,
