@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use dave_core::config::Config;
 
 use crate::error::AppError;
@@ -94,6 +94,10 @@ pub struct RunArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464); off by default.
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
+    /// Threads that verify incoming records' signatures ahead of the node (0: the node's
+    /// thread verifies them itself). Default: available cores minus one, at least 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub verify_workers: Option<u16>,
     /// Protocol settings.
     #[command(flatten)]
     pub protocol: ProtocolArgs,
@@ -153,6 +157,12 @@ pub struct GetArgs {
 }
 
 impl RunArgs {
+    /// Verification workers: the flag, or [`crate::verify::default_workers`].
+    pub fn verify_workers(&self) -> usize {
+        self.verify_workers
+            .map_or_else(crate::verify::default_workers, usize::from)
+    }
+
     /// The node configuration of `run`: the protocol flags plus the store size, checked with
     /// [`Config::validate`] so that a setting that cannot work is refused (exit 2) up front.
     pub fn config(&self) -> Result<Config, AppError> {
@@ -184,19 +194,37 @@ fn checked(config: Config) -> Result<Config, AppError> {
     Ok(config)
 }
 
+/// What `dave-node bench` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchMode {
+    /// GETs answered per second from a preloaded store.
+    Get,
+    /// Distinct, validly signed PUTs accepted (stored) per second.
+    Put,
+}
+
 /// `dave-node bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Seconds to measure (fractions allowed).
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = BenchMode::Get)]
+    pub mode: BenchMode,
+    /// Seconds to measure (fractions allowed); a PUT run ends sooner when its records run out.
     #[arg(long, default_value = "5", value_parser = parse_seconds)]
     pub seconds: Duration,
-    /// Records stored in the served node (GETs cycle over them).
+    /// GET: records stored in the served node (GETs cycle over them). PUT: records signed and
+    /// mined before the measurement, each PUT once.
     #[arg(long, default_value_t = 1000)]
     pub records: usize,
+    /// Verification workers of the served node; a comma-separated list runs the measurement
+    /// once per entry against a fresh node (e.g. `0,1,2`).
+    #[arg(long, value_name = "N,...", value_delimiter = ',', default_value = "0",
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub verify_workers: Vec<u16>,
     /// Bytes of each record's value.
     #[arg(long, default_value_t = 100)]
     pub value_bytes: usize,
-    /// GETs kept in flight by the load generator.
+    /// Requests (GETs, or PUTs not yet stored) kept in flight by each load generator.
     #[arg(long, default_value_t = 64)]
     pub in_flight: usize,
     /// Load-generator threads, each with its own socket and its own window of `--in-flight`

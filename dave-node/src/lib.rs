@@ -6,14 +6,22 @@
 //! dave-node keygen [--out FILE] [--force]          # hex Ed25519 seed, mode 0600; prints the pubkey
 //! dave-node run --listen ADDR [--edge ADDR]... --key FILE [--backup FILE]
 //!               [--shard-capacity BYTES] [--sync-every-ms MS] [--status-every SECS]
-//!               [--min-work BITS] [--time-scale N] [--metrics ADDR]
+//!               [--min-work BITS] [--time-scale N] [--metrics ADDR] [--verify-workers N]
 //! dave-node put --edge ADDR --key FILE KEY VALUE [--work BITS] [--timeout SECS] [--listen ADDR]
 //! dave-node get --edge ADDR PUBKEY KEY [--timeout SECS] [--listen ADDR]
-//! dave-node bench [--seconds S] [--records N] [--value-bytes B] [--in-flight N]
+//! dave-node bench [--mode get|put] [--verify-workers N,...] [--seconds S] [--records N]
+//!                 [--value-bytes B] [--in-flight N] [--clients N]
 //! ```
 //! Exit codes: 0 success (`get`: found), 1 not found / not written / no answer, 2 bad input,
 //! 3 failure while running. Logs go to stderr, filtered by `RUST_LOG` (default `info`); `run`
 //! prints `status peers=… active=… records=… bytes=…` every `--status-every` seconds.
+//!
+//! # Threads
+//! The state machine runs on one thread. `--verify-workers N` (default: cores − 1, at least 1;
+//! 0 = none) adds an intake thread that reads the socket and N workers that verify incoming
+//! records' signatures before the node's thread takes the datagram, in arrival order; the
+//! node's crypto provider reads their results from a bounded cache and verifies itself on a
+//! miss. See [`verify`] and [`verify::pipeline`] for the ordering and overload rules.
 //!
 //! # Backup file
 //! An append-only log of the store's persist and forget outputs (docs/protocol.md §7), laid out in
@@ -33,6 +41,8 @@
 //! - [`keyfile`]: the node's Ed25519 key on disk; [`status`]: log lines for the operator;
 //!   [`metrics`]: the optional Prometheus endpoint.
 //! - [`platform`]: file modes, file identity and thread CPU time, per platform.
+//! - [`verify`]: record signatures verified on worker threads ahead of the node
+//!   (`--verify-workers`), through a cache that is the node's crypto provider.
 
 pub mod backup;
 pub mod bench;
@@ -48,3 +58,4 @@ pub mod platform;
 pub mod run;
 pub mod socket;
 pub mod status;
+pub mod verify;

@@ -233,6 +233,26 @@ pub fn encode(s: &Snapshot) -> String {
     );
     family(
         &mut out,
+        "dave_node_datagrams_rx_dropped_total",
+        "counter",
+        "Datagrams dropped between the intake thread and the node because the verification pipeline was full.",
+        &single(s.traffic.rx_dropped),
+    );
+    family(
+        &mut out,
+        "dave_node_records_verified_ahead_total",
+        "counter",
+        "Incoming records by who verified the signature: a worker ahead of the node (queued) or, the workers being full, the node itself (skipped).",
+        &[
+            ("queued", s.traffic.verify_queued),
+            ("skipped", s.traffic.verify_skipped),
+        ]
+        .iter()
+        .map(|(outcome, n)| (format!("outcome=\"{outcome}\""), *n))
+        .collect::<Vec<_>>(),
+    );
+    family(
+        &mut out,
         "dave_node_datagrams_rejected_total",
         "counter",
         "Datagrams the node rejected, by reason (docs/protocol.md; malformed ones are dropped and counted).",

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dave_core::crypto::{Crypto, DirectCrypto};
 use dave_core::node::Node;
 use tracing::{info, warn};
 
@@ -15,7 +14,7 @@ use crate::driver::Driver;
 use crate::error::AppError;
 use crate::persist::Persister;
 use crate::socket::Socket;
-use crate::{keyfile, metrics, status};
+use crate::{keyfile, metrics, status, verify};
 
 /// Longest a turn waits, so a signal is noticed promptly even while the node sleeps.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
@@ -34,7 +33,8 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
     })?;
     let config = args.config()?;
     let clock = Clock::new();
-    let crypto: Arc<dyn Crypto> = Arc::new(DirectCrypto);
+    let workers = args.verify_workers();
+    let (crypto, cache) = verify::provider(workers);
     let mut node = Node::new(
         config,
         key,
@@ -56,7 +56,11 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         }
         None => None,
     };
-    let mut driver = Driver::new(node, socket, clock);
+    let mut driver = match cache {
+        Some(cache) => Driver::with_verification(node, socket, clock, cache, workers)
+            .map_err(|e| AppError::Setup(format!("verification workers: {e}")))?,
+        None => Driver::new(node, socket, clock),
+    };
     let metrics = match args.metrics {
         Some(addr) => {
             let shared = metrics::Shared::default();
@@ -71,6 +75,7 @@ pub fn run(args: &RunArgs) -> Result<(), AppError> {
         listen = %args.listen,
         pubkey = %hex::encode(driver.node().public_key()),
         edges = ?args.edge,
+        verify_workers = workers,
         "node started"
     );
 

@@ -5,6 +5,11 @@
 //!
 //! The socket is non-blocking except during an idle wait, so a loaded node, which always finds
 //! a datagram waiting, pays no extra system call per datagram, and a send never stalls.
+//!
+//! With verification workers ([`crate::verify`]) one thread receives while the node's thread
+//! sends, and the two cannot share the mode switching above (the non-blocking flag belongs to
+//! the socket, not to a thread): [`Socket::split`] makes the socket blocking with a read timeout
+//! for the receiving thread and a short write timeout in place of non-blocking sends.
 
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
@@ -12,6 +17,11 @@ use std::time::Duration;
 
 /// Shortest blocking wait: a shorter one would spin (and zero means "forever" to the OS).
 const MIN_WAIT: Duration = Duration::from_millis(1);
+
+/// Longest a send of a split socket may block on a full send buffer before the datagram is
+/// dropped, as a non-blocking send would drop it at once. Short, so the node's thread never
+/// stalls behind the kernel for longer than a timer's resolution.
+const SPLIT_SEND_WAIT: Duration = Duration::from_millis(1);
 
 /// A bound UDP socket.
 #[derive(Debug)]
@@ -101,10 +111,88 @@ impl Socket {
     /// Sends one datagram. A full send buffer drops it (UDP gives no delivery promise and the
     /// protocol retries what matters); the result says whether it left.
     pub fn send_to(&self, bytes: &[u8], to: SocketAddr) -> io::Result<bool> {
-        match self.inner.send_to(bytes, to) {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(e),
+        send_or_drop(&self.inner, bytes, to)
+    }
+
+    /// Splits the socket into a half that sends (the node's thread) and a half that receives
+    /// (the intake thread), both on the same bound port. A receive waits at most `recv_wait`, so
+    /// the receiving thread notices a stop request that often.
+    pub fn split(self, recv_wait: Duration) -> io::Result<(SendHalf, RecvHalf)> {
+        self.inner.set_nonblocking(false)?;
+        self.inner.set_read_timeout(Some(recv_wait.max(MIN_WAIT)))?;
+        self.inner.set_write_timeout(Some(SPLIT_SEND_WAIT))?;
+        let receiver = self.inner.try_clone()?;
+        Ok((SendHalf { inner: self.inner }, RecvHalf { inner: receiver }))
+    }
+}
+
+/// One send; a full send buffer (non-blocking: at once; split: after [`SPLIT_SEND_WAIT`])
+/// drops the datagram and says so.
+fn send_or_drop(socket: &UdpSocket, bytes: &[u8], to: SocketAddr) -> io::Result<bool> {
+    match socket.send_to(bytes, to) {
+        Ok(_) => Ok(true),
+        // A timed-out blocking send reports WouldBlock on Unix and TimedOut on Windows.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The sending half of a [`Socket::split`] socket.
+#[derive(Debug)]
+pub struct SendHalf {
+    inner: UdpSocket,
+}
+
+impl SendHalf {
+    /// As [`Socket::send_to`].
+    pub fn send_to(&self, bytes: &[u8], to: SocketAddr) -> io::Result<bool> {
+        send_or_drop(&self.inner, bytes, to)
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// The receiving half of a [`Socket::split`] socket.
+#[derive(Debug)]
+pub struct RecvHalf {
+    inner: UdpSocket,
+}
+
+impl RecvHalf {
+    /// Receives one datagram, waiting at most the split's `recv_wait`. As for
+    /// [`Socket::recv_within`], a signal or an error about an earlier datagram (ICMP
+    /// unreachable) is not a failure: the first gives [`Received::Empty`], the second is skipped.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
+        loop {
+            match self.inner.recv_from(buf) {
+                Ok((len, from)) => return Ok(Received::Datagram(len, from)),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    return Ok(Received::Empty);
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(e) => return Err(e),
+            }
         }
     }
 }
@@ -140,6 +228,27 @@ mod tests {
             }
             Received::Empty => panic!("the datagram was not received"),
         }
+    }
+
+    #[test]
+    fn split_halves_send_and_receive_on_one_port() {
+        let (socket, peer) = pair();
+        let to = socket.local_addr().unwrap();
+        let (tx, rx) = socket.split(Duration::from_millis(20)).unwrap();
+        assert_eq!(tx.local_addr().unwrap(), to);
+        let mut buf = [0u8; 64];
+        assert!(matches!(rx.recv(&mut buf).unwrap(), Received::Empty));
+        peer.send_to(b"in", to).unwrap();
+        match rx.recv(&mut buf).unwrap() {
+            Received::Datagram(len, from) => {
+                assert_eq!(&buf[..len], b"in");
+                assert_eq!(from, peer.local_addr().unwrap());
+            }
+            Received::Empty => panic!("the datagram was not received"),
+        }
+        assert!(tx.send_to(b"out", peer.local_addr().unwrap()).unwrap());
+        let (len, from) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!((&buf[..len], from), (&b"out"[..], to));
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn log_event(event: &Event) {
 /// The periodic one-line status. Field names are stable: tests and scripts parse them.
 pub fn log_status(node: &Node, traffic: Traffic) {
     info!(
-        "status peers={} active={} records={} bytes={} lookups={} rx={} tx={} rejected={} send_dropped={}",
+        "status peers={} active={} records={} bytes={} lookups={} rx={} tx={} rejected={} send_dropped={} rx_dropped={}",
         node.peer_count(),
         node.active_peer_count(),
         node.record_count(),
@@ -82,5 +82,6 @@ pub fn log_status(node: &Node, traffic: Traffic) {
         traffic.sent,
         node.rejections().total(),
         traffic.send_dropped + traffic.send_failed,
+        traffic.rx_dropped,
     );
 }

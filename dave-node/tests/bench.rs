@@ -39,3 +39,42 @@ fn bench_serves_found_answers_and_reports_cpu_per_get() {
     );
     assert!(stdout.contains("µs per GET"), "{stdout}");
 }
+
+#[test]
+fn put_bench_stores_every_distinct_record_with_and_without_workers() {
+    let out = Command::new(common::BIN)
+        .args([
+            "bench",
+            "--mode",
+            "put",
+            "--seconds",
+            "20",
+            "--records",
+            "40",
+            "--verify-workers",
+            "0,2",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    for (line, workers) in lines.iter().zip(["0", "2"]) {
+        assert!(
+            line.starts_with(&format!("put, verify_workers={workers}: 40 PUTs stored")),
+            "{line}"
+        );
+        assert!(line.contains("rejected 0, lost 0)"), "{line}");
+        assert!(line.contains("µs per PUT"), "{line}");
+    }
+    assert!(
+        lines[1].contains("signatures verified by workers"),
+        "{stdout}"
+    );
+}
