@@ -95,7 +95,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
     /// Threads that verify incoming records' signatures ahead of the node (0: the node's
-    /// thread verifies them itself). Default: available cores minus one, at least 1.
+    /// thread verifies them itself). Default: one per core, none on a single core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=256))]
     pub verify_workers: Option<u16>,
     /// Protocol settings.

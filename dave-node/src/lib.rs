@@ -17,8 +17,8 @@
 //! prints `status peers=… active=… records=… bytes=…` every `--status-every` seconds.
 //!
 //! # Threads
-//! The state machine runs on one thread. `--verify-workers N` (default: cores − 1, at least 1;
-//! 0 = none) adds an intake thread that reads the socket and N workers that verify incoming
+//! The state machine runs on one thread. `--verify-workers N` (default: one per core, none on
+//! a single core; 0 = none) adds an intake thread that reads the socket and N workers that verify incoming
 //! records' signatures before the node's thread takes the datagram, in arrival order; the
 //! node's crypto provider reads their results from a bounded cache and verifies itself on a
 //! miss. See [`verify`] and [`verify::pipeline`] for the ordering and overload rules.
