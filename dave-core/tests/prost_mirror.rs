@@ -8,8 +8,9 @@ mod prost_mirror;
 use dave_core::dat::DatError;
 use dave_core::wire::{Limits, MAX_DATAGRAM, Message};
 use prost::Message as _;
-use prost_mirror::pb::{self, datagram::Msg, get_ack::Result as AckResult};
-use prost_mirror::{MAX_PB_DATAGRAM, MirrorError, Samples, from_dave, to_dave};
+use prost::bytes::Bytes;
+use prost_mirror::pb::{self, datagram::Msg, from_dave, get_ack::Result as AckResult, to_dave};
+use prost_mirror::{MAX_PB_DATAGRAM, MirrorError, Samples, pb_bytes};
 
 /// Encodes the mirror, decodes it with prost, and checks it as Dave's decoder would.
 fn through_prost(mirror: &pb::Datagram) -> Result<Vec<u8>, MirrorError> {
@@ -42,6 +43,16 @@ fn every_compared_message_carries_the_same_content_in_both_codecs() {
         );
         // ...and so the same Dave datagram, byte for byte.
         assert_eq!(through_prost(&mirror).as_deref(), Ok(dave), "{name}");
+        // The zero-copy schema is the same protobuf: same bytes, same content.
+        let zero_copy = pb_bytes::from_dave(&message);
+        assert_eq!(zero_copy.encode_to_vec(), pb_bytes, "{name}");
+        let decoded = pb_bytes::Datagram::decode(Bytes::from(pb_bytes.clone())).expect("decodes");
+        assert_eq!(decoded, zero_copy, "{name}");
+        assert_eq!(
+            pb_bytes::to_dave(&decoded, pb_bytes.len(), &Limits::default(), &mut scratch),
+            Ok(Message::decode(dave).expect("dave decodes")),
+            "{name}"
+        );
         println!("{name}: dave {len} B, protobuf {} B", pb_bytes.len());
     }
 }

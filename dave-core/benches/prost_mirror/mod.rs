@@ -3,10 +3,15 @@
 //! claim that Dave's wire format is "4× faster than protobuf".
 //!
 //! The structs are written by hand with prost's derive macros (what `prost-build` would generate
-//! from the schema below), so no `protoc` and no build script are needed. Each Dave message keeps
-//! its fields: fixed-size arrays become `bytes`, the record time stays a little-endian 64-bit
-//! integer (`fixed64`), address lists become `repeated Addr`, and Dave's op byte becomes the
-//! `oneof` of an envelope. The schema:
+//! from the schema below), so no `protoc` and no build script are needed. They exist twice, from
+//! one macro: [`pb`] holds `bytes` fields as prost's default `Vec<u8>`, so decoding copies every
+//! field into its own allocation; [`pb_bytes`] holds them as `Bytes` (`prost-build`'s
+//! `.bytes(["."])`), so decoding from a `Bytes` buffer slices it without copying, which is
+//! protobuf's best case in Rust. Both encode to the same bytes.
+//!
+//! Each Dave message keeps its fields: fixed-size arrays become `bytes`, the record time stays a
+//! little-endian 64-bit integer (`fixed64`), address lists become `repeated Addr`, and Dave's op
+//! byte becomes the `oneof` of an envelope. The schema:
 //!
 //! ```proto
 //! syntax = "proto3";
@@ -78,214 +83,23 @@
 //! ```
 //!
 //! What `prost`'s decode checks: the protobuf framing (tags, varints, length prefixes within the
-//! buffer, wire types, a nesting limit). What it does not, and [`to_dave`] adds so the comparison
-//! can be made like for like: the length of every fixed-size field (an empty or 1000-byte nonce
-//! decodes); key and value sizes; the address limits (a list is bounded only by the buffer); the
-//! datagram limit ([`MAX_PB_DATAGRAM`], protobuf's size of Dave's 1424-byte limit); enum values (prost enums are open `i32`s); a port above 65535;
-//! zero padding; an AUTH PONG with its identity and a LIVE one without; a datagram or GET_ACK
-//! with no variant at all. Two of Dave's rules have no equivalent that can be checked after a
-//! prost decode: unknown fields are skipped and a repeated scalar field's last value wins, so a
-//! protobuf datagram has many encodings where Dave's has exactly one (Dave rejects trailing
-//! bytes).
+//! buffer, wire types, a nesting limit). What it does not, and each schema's `to_dave` adds so
+//! the comparison can be made like for like: the length of every fixed-size field (an empty or
+//! 1000-byte nonce decodes); key and value sizes; the address limits (a list is bounded only by
+//! the buffer); the datagram limit ([`MAX_PB_DATAGRAM`], protobuf's size of Dave's 1424-byte
+//! limit); enum values (prost enums are open `i32`s); a port above 65535; zero padding; an AUTH
+//! PONG with its identity and a LIVE one without; a datagram or GET_ACK with no variant at all.
+//! Two of Dave's rules have no equivalent that can be checked after a prost decode: unknown
+//! fields are skipped, and a field sent twice keeps its last value (an embedded message merges
+//! both), so a protobuf datagram has many encodings where Dave's has exactly one (Dave rejects
+//! trailing bytes).
 
 use std::net::SocketAddr;
 
-use dave_core::addr::{ADDR_LEN, decode_addr, encode_addr};
-use dave_core::dat::{Dat, DatError, DatRef, MAX_KEY_LEN, MAX_KEY_VAL_LEN, check_sizes};
-use dave_core::wire::{self, AddrList, DEFAULT_NPEER_LIMIT, DEFAULT_REFERRALS, Limits, Message};
+use dave_core::addr::ADDR_LEN;
+use dave_core::dat::{Dat, DatError, MAX_KEY_LEN, MAX_KEY_VAL_LEN};
+use dave_core::wire::{self, AddrList, DEFAULT_NPEER_LIMIT, DEFAULT_REFERRALS, Message};
 use ed25519_dalek::SigningKey;
-
-/// The schema above as prost types.
-pub mod pb {
-    /// The envelope: one datagram.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Datagram {
-        /// Which message, as Dave's op byte says.
-        #[prost(oneof = "datagram::Msg", tags = "1, 2, 3, 4, 5, 6, 7")]
-        pub msg: Option<datagram::Msg>,
-    }
-
-    /// The envelope's `oneof`.
-    pub mod datagram {
-        /// Dave's op byte.
-        #[derive(Clone, PartialEq, prost::Oneof)]
-        pub enum Msg {
-            /// Op 0.
-            #[prost(message, tag = "1")]
-            Ping(super::Ping),
-            /// Op 1.
-            #[prost(message, tag = "2")]
-            Pong(super::Pong),
-            /// Op 2: the record.
-            #[prost(message, tag = "3")]
-            Put(super::Dat),
-            /// Op 3.
-            #[prost(message, tag = "4")]
-            Get(super::Get),
-            /// Op 4.
-            #[prost(message, tag = "5")]
-            GetAck(super::GetAck),
-            /// Op 5.
-            #[prost(message, tag = "6")]
-            GetMyAddrPort(super::GetMyAddrPort),
-            /// Op 6: the address the asker was seen at.
-            #[prost(message, tag = "7")]
-            GetMyAddrPortAck(super::Addr),
-        }
-    }
-
-    /// PING and PONG kinds, with Dave's numbering.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
-    #[repr(i32)]
-    pub enum PingKind {
-        /// Identity check.
-        Auth = 0,
-        /// Liveness check.
-        Live = 1,
-    }
-
-    /// An address: Dave's 18 bytes as IPv6 octets and a port.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Addr {
-        /// 16 bytes.
-        #[prost(bytes = "vec", tag = "1")]
-        pub ip: Vec<u8>,
-        /// At most 65535.
-        #[prost(uint32, tag = "2")]
-        pub port: u32,
-    }
-
-    /// PING.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Ping {
-        /// A [`PingKind`].
-        #[prost(enumeration = "PingKind", tag = "1")]
-        pub kind: i32,
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "2")]
-        pub nonce: Vec<u8>,
-        /// Dave's bit 7 of the kind byte.
-        #[prost(bool, tag = "3")]
-        pub read_only: bool,
-        /// Zero bytes, as many as Dave pads with.
-        #[prost(bytes = "vec", tag = "4")]
-        pub padding: Vec<u8>,
-    }
-
-    /// The identity part of an AUTH PONG.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct PongAuth {
-        /// 16 bytes.
-        #[prost(bytes = "vec", tag = "1")]
-        pub salt: Vec<u8>,
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "2")]
-        pub pubkey: Vec<u8>,
-        /// 64 bytes.
-        #[prost(bytes = "vec", tag = "3")]
-        pub sig: Vec<u8>,
-        /// At most NPEER_LIMIT.
-        #[prost(message, repeated, tag = "4")]
-        pub addrs: Vec<Addr>,
-    }
-
-    /// PONG.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Pong {
-        /// A [`PingKind`].
-        #[prost(enumeration = "PingKind", tag = "1")]
-        pub kind: i32,
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "2")]
-        pub nonce: Vec<u8>,
-        /// Present exactly when `kind` is AUTH.
-        #[prost(message, optional, tag = "3")]
-        pub auth: Option<PongAuth>,
-    }
-
-    /// A record (PUT, GET_ACK found).
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Dat {
-        /// Milliseconds since the epoch.
-        #[prost(fixed64, tag = "1")]
-        pub time: u64,
-        /// 16 bytes.
-        #[prost(bytes = "vec", tag = "2")]
-        pub salt: Vec<u8>,
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "3")]
-        pub work: Vec<u8>,
-        /// 64 bytes.
-        #[prost(bytes = "vec", tag = "4")]
-        pub sig: Vec<u8>,
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "5")]
-        pub pubkey: Vec<u8>,
-        /// 1..=255 bytes.
-        #[prost(bytes = "vec", tag = "6")]
-        pub key: Vec<u8>,
-        /// key + val ≤ 1267 bytes.
-        #[prost(bytes = "vec", tag = "7")]
-        pub val: Vec<u8>,
-    }
-
-    /// GET.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Get {
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "1")]
-        pub pubkey: Vec<u8>,
-        /// 1..=255 bytes.
-        #[prost(bytes = "vec", tag = "2")]
-        pub key: Vec<u8>,
-        /// Zero bytes, as many as Dave pads with.
-        #[prost(bytes = "vec", tag = "3")]
-        pub padding: Vec<u8>,
-    }
-
-    /// GET_ACK not found.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct NotFound {
-        /// 32 bytes.
-        #[prost(bytes = "vec", tag = "1")]
-        pub pubkey: Vec<u8>,
-        /// 1..=255 bytes.
-        #[prost(bytes = "vec", tag = "2")]
-        pub key: Vec<u8>,
-        /// At most REFERRALS.
-        #[prost(message, repeated, tag = "3")]
-        pub referrals: Vec<Addr>,
-    }
-
-    /// GET_ACK.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct GetAck {
-        /// Found or not.
-        #[prost(oneof = "get_ack::Result", tags = "1, 2")]
-        pub result: Option<get_ack::Result>,
-    }
-
-    /// GET_ACK's `oneof`.
-    pub mod get_ack {
-        /// Dave's found flag.
-        #[derive(Clone, PartialEq, prost::Oneof)]
-        pub enum Result {
-            /// Found = 1: the record.
-            #[prost(message, tag = "1")]
-            Found(super::Dat),
-            /// Found = 0: the request and its referrals.
-            #[prost(message, tag = "2")]
-            NotFound(super::NotFound),
-        }
-    }
-
-    /// GETMYADDRPORT: no fields.
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct GetMyAddrPort {}
-}
-
-use pb::datagram::Msg;
-use pb::get_ack::Result as AckResult;
 
 /// Largest protobuf datagram the mirror accepts: the mirror of the largest Dave datagram (a
 /// GET_ACK carrying a record of 255-byte key and 1012-byte value, 1424 bytes in Dave's form).
@@ -333,212 +147,32 @@ pub enum MirrorError {
     NonZeroPadding,
 }
 
-/// The protobuf mirror of a Dave message. Addresses become their 16 IPv6 octets and port, as
-/// Dave encodes them; padding becomes as many zero bytes as Dave would pad with.
-pub fn from_dave(message: &Message<'_>) -> pb::Datagram {
-    let msg = match message {
-        Message::Ping {
-            kind,
-            nonce,
-            read_only,
-            pad_to,
-        } => Msg::Ping(pb::Ping {
-            kind: pb_kind(*kind) as i32,
-            nonce: nonce.to_vec(),
-            read_only: *read_only,
-            padding: vec![0; pad_to.saturating_sub(PING_LEN)],
-        }),
-        Message::Pong(pong) => Msg::Pong(pb::Pong {
-            kind: pb_kind(pong.kind) as i32,
-            nonce: pong.nonce.to_vec(),
-            auth: pong.auth.as_ref().map(|auth| pb::PongAuth {
-                salt: auth.salt.to_vec(),
-                pubkey: auth.pubkey.to_vec(),
-                sig: auth.sig.to_vec(),
-                addrs: pb_addrs(&auth.addrs),
-            }),
-        }),
-        Message::Put(dat) => Msg::Put(pb_dat(dat)),
-        Message::Get {
-            pubkey,
-            key,
-            pad_to,
-        } => Msg::Get(pb::Get {
-            pubkey: pubkey.to_vec(),
-            key: key.to_vec(),
-            padding: vec![0; pad_to.saturating_sub(GET_FIXED_LEN + key.len())],
-        }),
-        Message::GetAck(wire::GetAck::Found(dat)) => Msg::GetAck(pb::GetAck {
-            result: Some(AckResult::Found(pb_dat(dat))),
-        }),
-        Message::GetAck(wire::GetAck::NotFound {
-            pubkey,
-            key,
-            referrals,
-        }) => Msg::GetAck(pb::GetAck {
-            result: Some(AckResult::NotFound(pb::NotFound {
-                pubkey: pubkey.to_vec(),
-                key: key.to_vec(),
-                referrals: pb_addrs(referrals),
-            })),
-        }),
-        Message::GetMyAddrPort => Msg::GetMyAddrPort(pb::GetMyAddrPort {}),
-        Message::GetMyAddrPortAck(addr) => Msg::GetMyAddrPortAck(pb_addr(addr)),
-    };
-    pb::Datagram { msg: Some(msg) }
+/// What a schema may hold a `bytes` field in.
+pub trait BytesField: AsRef<[u8]> {
+    /// A field holding a copy of `bytes`.
+    fn copy_from(bytes: &[u8]) -> Self;
 }
 
-/// Checks a decoded protobuf datagram of `len` bytes as Dave's decoder checks a datagram, and
-/// returns the same typed message Dave's decoder would. Address lists are copied into `scratch`
-/// as Dave's 18-byte form (Dave's decoder borrows them from the datagram instead), so a reused
-/// `scratch` makes this allocate nothing.
-pub fn to_dave<'a>(
-    datagram: &'a pb::Datagram,
-    len: usize,
-    limits: &Limits,
-    scratch: &'a mut Vec<u8>,
-) -> Result<Message<'a>, MirrorError> {
-    if len > MAX_PB_DATAGRAM {
-        return Err(MirrorError::Oversized(len));
-    }
-    let msg = datagram
-        .msg
-        .as_ref()
-        .ok_or(MirrorError::Missing("datagram"))?;
-    Ok(match msg {
-        Msg::Ping(ping) => {
-            zero_padding(&ping.padding)?;
-            Message::Ping {
-                kind: dave_kind(ping.kind)?,
-                nonce: array("ping nonce", &ping.nonce)?,
-                read_only: ping.read_only,
-                pad_to: PING_LEN + ping.padding.len(),
-            }
-        }
-        Msg::Pong(pong) => {
-            let kind = dave_kind(pong.kind)?;
-            let auth = match (kind, &pong.auth) {
-                (wire::PingKind::Live, None) => None,
-                (wire::PingKind::Auth, Some(auth)) => Some(wire::PongAuth {
-                    salt: array("pong salt", &auth.salt)?,
-                    pubkey: array("pong pubkey", &auth.pubkey)?,
-                    sig: array("pong signature", &auth.sig)?,
-                    addrs: dave_addrs(&auth.addrs, limits.npeer_limit, scratch)?,
-                }),
-                (wire::PingKind::Live, Some(_)) | (wire::PingKind::Auth, None) => {
-                    return Err(MirrorError::IdentityMismatch);
-                }
-            };
-            Message::Pong(wire::Pong {
-                kind,
-                nonce: array("pong nonce", &pong.nonce)?,
-                auth,
-            })
-        }
-        Msg::Put(dat) => Message::Put(dave_dat(dat)?),
-        Msg::Get(get) => {
-            zero_padding(&get.padding)?;
-            Message::Get {
-                pubkey: array("get pubkey", &get.pubkey)?,
-                key: dave_key(&get.key)?,
-                pad_to: GET_FIXED_LEN + get.key.len() + get.padding.len(),
-            }
-        }
-        Msg::GetAck(ack) => match ack.result.as_ref() {
-            Some(AckResult::Found(dat)) => Message::GetAck(wire::GetAck::Found(dave_dat(dat)?)),
-            Some(AckResult::NotFound(not_found)) => Message::GetAck(wire::GetAck::NotFound {
-                pubkey: array("get_ack pubkey", &not_found.pubkey)?,
-                key: dave_key(&not_found.key)?,
-                referrals: dave_addrs(&not_found.referrals, limits.referrals, scratch)?,
-            }),
-            None => return Err(MirrorError::Missing("get_ack result")),
-        },
-        Msg::GetMyAddrPort(_) => Message::GetMyAddrPort,
-        Msg::GetMyAddrPortAck(addr) => Message::GetMyAddrPortAck(decode_addr(&dave_addr(addr)?)),
-    })
-}
-
-fn pb_kind(kind: wire::PingKind) -> pb::PingKind {
-    match kind {
-        wire::PingKind::Auth => pb::PingKind::Auth,
-        wire::PingKind::Live => pb::PingKind::Live,
+impl BytesField for Vec<u8> {
+    fn copy_from(bytes: &[u8]) -> Self {
+        bytes.to_vec()
     }
 }
 
-fn dave_kind(kind: i32) -> Result<wire::PingKind, MirrorError> {
-    match pb::PingKind::try_from(kind) {
-        Ok(pb::PingKind::Auth) => Ok(wire::PingKind::Auth),
-        Ok(pb::PingKind::Live) => Ok(wire::PingKind::Live),
-        Err(_) => Err(MirrorError::UnknownPingKind(kind)),
+impl BytesField for prost::bytes::Bytes {
+    fn copy_from(bytes: &[u8]) -> Self {
+        prost::bytes::Bytes::copy_from_slice(bytes)
     }
-}
-
-fn pb_addr(addr: &SocketAddr) -> pb::Addr {
-    let mut raw = [0u8; ADDR_LEN];
-    encode_addr(addr, &mut raw);
-    pb::Addr {
-        ip: raw[..16].to_vec(),
-        port: u32::from(u16::from_le_bytes([raw[16], raw[17]])),
-    }
-}
-
-fn pb_addrs(addrs: &AddrList<'_>) -> Vec<pb::Addr> {
-    addrs.iter().map(|addr| pb_addr(&addr)).collect()
 }
 
 /// Dave's 18-byte form of a protobuf address.
-fn dave_addr(addr: &pb::Addr) -> Result<[u8; ADDR_LEN], MirrorError> {
-    let ip: [u8; 16] = array("address ip", &addr.ip)?;
-    let port = u16::try_from(addr.port).map_err(|_| MirrorError::BadPort(addr.port))?;
+fn dave_addr(ip: &[u8], port: u32) -> Result<[u8; ADDR_LEN], MirrorError> {
+    let ip: [u8; 16] = array("address ip", ip)?;
+    let port = u16::try_from(port).map_err(|_| MirrorError::BadPort(port))?;
     let mut raw = [0u8; ADDR_LEN];
     raw[..16].copy_from_slice(&ip);
     raw[16..].copy_from_slice(&port.to_le_bytes());
     Ok(raw)
-}
-
-/// Refuses more than `limit` addresses before looking at any, as Dave's decoder does.
-fn dave_addrs<'a>(
-    addrs: &[pb::Addr],
-    limit: usize,
-    scratch: &'a mut Vec<u8>,
-) -> Result<AddrList<'a>, MirrorError> {
-    if addrs.len() > limit {
-        return Err(MirrorError::TooManyAddrs {
-            count: addrs.len(),
-            limit,
-        });
-    }
-    scratch.clear();
-    for addr in addrs {
-        scratch.extend_from_slice(&dave_addr(addr)?);
-    }
-    let encoded: &'a Vec<u8> = scratch;
-    Ok(AddrList::Encoded(encoded))
-}
-
-fn pb_dat(dat: &DatRef<'_>) -> pb::Dat {
-    pb::Dat {
-        time: dat.time,
-        salt: dat.salt.to_vec(),
-        work: dat.work.to_vec(),
-        sig: dat.sig.to_vec(),
-        pubkey: dat.pubkey.to_vec(),
-        key: dat.key.to_vec(),
-        val: dat.val.to_vec(),
-    }
-}
-
-fn dave_dat(dat: &pb::Dat) -> Result<DatRef<'_>, MirrorError> {
-    check_sizes(dat.key.len(), dat.val.len()).map_err(MirrorError::BadSize)?;
-    Ok(DatRef {
-        time: dat.time,
-        salt: array("dat salt", &dat.salt)?,
-        work: array("dat work", &dat.work)?,
-        sig: array("dat signature", &dat.sig)?,
-        pubkey: array("dat pubkey", &dat.pubkey)?,
-        key: &dat.key,
-        val: &dat.val,
-    })
 }
 
 /// A key of 1..=255 bytes, as Dave's `u8` length prefix allows.
@@ -563,6 +197,443 @@ fn zero_padding(padding: &[u8]) -> Result<(), MirrorError> {
     }
     Ok(())
 }
+
+/// Defines a module holding the schema's types, with `bytes` fields of type `$B` (prost's
+/// `bytes = $bytes`), and the conversions to and from Dave's messages.
+macro_rules! mirror {
+    ($(#[$doc:meta])* $module:ident, $bytes:tt, $B:ty) => {
+        $(#[$doc])*
+        pub mod $module {
+            use std::net::SocketAddr;
+
+            use dave_core::addr::{ADDR_LEN, decode_addr, encode_addr};
+            use dave_core::dat::{DatRef, check_sizes};
+            use dave_core::wire::{self, AddrList, Limits, Message};
+
+            use super::{
+                BytesField, GET_FIXED_LEN, MAX_PB_DATAGRAM, MirrorError, PING_LEN, array,
+                dave_addr, dave_key, zero_padding,
+            };
+            use datagram::Msg;
+            use get_ack::Result as AckResult;
+
+            /// The envelope: one datagram.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct Datagram {
+                /// Which message, as Dave's op byte says.
+                #[prost(oneof = "datagram::Msg", tags = "1, 2, 3, 4, 5, 6, 7")]
+                pub msg: Option<datagram::Msg>,
+            }
+
+            /// The envelope's `oneof`.
+            pub mod datagram {
+                /// Dave's op byte.
+                #[derive(Clone, PartialEq, prost::Oneof)]
+                pub enum Msg {
+                    /// Op 0.
+                    #[prost(message, tag = "1")]
+                    Ping(super::Ping),
+                    /// Op 1.
+                    #[prost(message, tag = "2")]
+                    Pong(super::Pong),
+                    /// Op 2: the record.
+                    #[prost(message, tag = "3")]
+                    Put(super::Dat),
+                    /// Op 3.
+                    #[prost(message, tag = "4")]
+                    Get(super::Get),
+                    /// Op 4.
+                    #[prost(message, tag = "5")]
+                    GetAck(super::GetAck),
+                    /// Op 5.
+                    #[prost(message, tag = "6")]
+                    GetMyAddrPort(super::GetMyAddrPort),
+                    /// Op 6: the address the asker was seen at.
+                    #[prost(message, tag = "7")]
+                    GetMyAddrPortAck(super::Addr),
+                }
+            }
+
+            /// PING and PONG kinds, with Dave's numbering.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
+            #[repr(i32)]
+            pub enum PingKind {
+                /// Identity check.
+                Auth = 0,
+                /// Liveness check.
+                Live = 1,
+            }
+
+            /// An address: Dave's 18 bytes as IPv6 octets and a port.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct Addr {
+                /// 16 bytes.
+                #[prost(bytes = $bytes, tag = "1")]
+                pub ip: $B,
+                /// At most 65535.
+                #[prost(uint32, tag = "2")]
+                pub port: u32,
+            }
+
+            /// PING.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct Ping {
+                /// A [`PingKind`].
+                #[prost(enumeration = "PingKind", tag = "1")]
+                pub kind: i32,
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "2")]
+                pub nonce: $B,
+                /// Dave's bit 7 of the kind byte.
+                #[prost(bool, tag = "3")]
+                pub read_only: bool,
+                /// Zero bytes, as many as Dave pads with.
+                #[prost(bytes = $bytes, tag = "4")]
+                pub padding: $B,
+            }
+
+            /// The identity part of an AUTH PONG.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct PongAuth {
+                /// 16 bytes.
+                #[prost(bytes = $bytes, tag = "1")]
+                pub salt: $B,
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "2")]
+                pub pubkey: $B,
+                /// 64 bytes.
+                #[prost(bytes = $bytes, tag = "3")]
+                pub sig: $B,
+                /// At most NPEER_LIMIT.
+                #[prost(message, repeated, tag = "4")]
+                pub addrs: Vec<Addr>,
+            }
+
+            /// PONG.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct Pong {
+                /// A [`PingKind`].
+                #[prost(enumeration = "PingKind", tag = "1")]
+                pub kind: i32,
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "2")]
+                pub nonce: $B,
+                /// Present exactly when `kind` is AUTH.
+                #[prost(message, optional, tag = "3")]
+                pub auth: Option<PongAuth>,
+            }
+
+            /// A record (PUT, GET_ACK found).
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct Dat {
+                /// Milliseconds since the epoch.
+                #[prost(fixed64, tag = "1")]
+                pub time: u64,
+                /// 16 bytes.
+                #[prost(bytes = $bytes, tag = "2")]
+                pub salt: $B,
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "3")]
+                pub work: $B,
+                /// 64 bytes.
+                #[prost(bytes = $bytes, tag = "4")]
+                pub sig: $B,
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "5")]
+                pub pubkey: $B,
+                /// 1..=255 bytes.
+                #[prost(bytes = $bytes, tag = "6")]
+                pub key: $B,
+                /// key + val ≤ 1267 bytes.
+                #[prost(bytes = $bytes, tag = "7")]
+                pub val: $B,
+            }
+
+            /// GET.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct Get {
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "1")]
+                pub pubkey: $B,
+                /// 1..=255 bytes.
+                #[prost(bytes = $bytes, tag = "2")]
+                pub key: $B,
+                /// Zero bytes, as many as Dave pads with.
+                #[prost(bytes = $bytes, tag = "3")]
+                pub padding: $B,
+            }
+
+            /// GET_ACK not found.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct NotFound {
+                /// 32 bytes.
+                #[prost(bytes = $bytes, tag = "1")]
+                pub pubkey: $B,
+                /// 1..=255 bytes.
+                #[prost(bytes = $bytes, tag = "2")]
+                pub key: $B,
+                /// At most REFERRALS.
+                #[prost(message, repeated, tag = "3")]
+                pub referrals: Vec<Addr>,
+            }
+
+            /// GET_ACK.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct GetAck {
+                /// Found or not.
+                #[prost(oneof = "get_ack::Result", tags = "1, 2")]
+                pub result: Option<get_ack::Result>,
+            }
+
+            /// GET_ACK's `oneof`.
+            pub mod get_ack {
+                /// Dave's found flag.
+                #[derive(Clone, PartialEq, prost::Oneof)]
+                pub enum Result {
+                    /// Found = 1: the record.
+                    #[prost(message, tag = "1")]
+                    Found(super::Dat),
+                    /// Found = 0: the request and its referrals.
+                    #[prost(message, tag = "2")]
+                    NotFound(super::NotFound),
+                }
+            }
+
+            /// GETMYADDRPORT: no fields.
+            #[derive(Clone, PartialEq, prost::Message)]
+            pub struct GetMyAddrPort {}
+
+            fn field(bytes: &[u8]) -> $B {
+                <$B as BytesField>::copy_from(bytes)
+            }
+
+            /// The protobuf mirror of a Dave message. Addresses become their 16 IPv6 octets
+            /// and port, as Dave encodes them; padding becomes as many zero bytes as Dave
+            /// would pad with.
+            pub fn from_dave(message: &Message<'_>) -> Datagram {
+                let msg = match message {
+                    Message::Ping {
+                        kind,
+                        nonce,
+                        read_only,
+                        pad_to,
+                    } => Msg::Ping(Ping {
+                        kind: pb_kind(*kind) as i32,
+                        nonce: field(nonce),
+                        read_only: *read_only,
+                        padding: field(&vec![0; pad_to.saturating_sub(PING_LEN)]),
+                    }),
+                    Message::Pong(pong) => Msg::Pong(Pong {
+                        kind: pb_kind(pong.kind) as i32,
+                        nonce: field(&pong.nonce),
+                        auth: pong.auth.as_ref().map(|auth| PongAuth {
+                            salt: field(&auth.salt),
+                            pubkey: field(&auth.pubkey),
+                            sig: field(&auth.sig),
+                            addrs: pb_addrs(&auth.addrs),
+                        }),
+                    }),
+                    Message::Put(dat) => Msg::Put(pb_dat(dat)),
+                    Message::Get {
+                        pubkey,
+                        key,
+                        pad_to,
+                    } => Msg::Get(Get {
+                        pubkey: field(pubkey),
+                        key: field(key),
+                        padding: field(&vec![0; pad_to.saturating_sub(GET_FIXED_LEN + key.len())]),
+                    }),
+                    Message::GetAck(wire::GetAck::Found(dat)) => Msg::GetAck(GetAck {
+                        result: Some(AckResult::Found(pb_dat(dat))),
+                    }),
+                    Message::GetAck(wire::GetAck::NotFound {
+                        pubkey,
+                        key,
+                        referrals,
+                    }) => Msg::GetAck(GetAck {
+                        result: Some(AckResult::NotFound(NotFound {
+                            pubkey: field(pubkey),
+                            key: field(key),
+                            referrals: pb_addrs(referrals),
+                        })),
+                    }),
+                    Message::GetMyAddrPort => Msg::GetMyAddrPort(GetMyAddrPort {}),
+                    Message::GetMyAddrPortAck(addr) => Msg::GetMyAddrPortAck(pb_addr(addr)),
+                };
+                Datagram { msg: Some(msg) }
+            }
+
+            /// Checks a decoded protobuf datagram of `len` bytes as Dave's decoder checks a
+            /// datagram, and returns the same typed message Dave's decoder would. Address lists
+            /// are copied into `scratch` in Dave's 18-byte form (Dave's decoder borrows them from
+            /// the datagram instead), so a reused `scratch` makes this allocate nothing.
+            pub fn to_dave<'a>(
+                datagram: &'a Datagram,
+                len: usize,
+                limits: &Limits,
+                scratch: &'a mut Vec<u8>,
+            ) -> Result<Message<'a>, MirrorError> {
+                if len > MAX_PB_DATAGRAM {
+                    return Err(MirrorError::Oversized(len));
+                }
+                let msg = datagram
+                    .msg
+                    .as_ref()
+                    .ok_or(MirrorError::Missing("datagram"))?;
+                Ok(match msg {
+                    Msg::Ping(ping) => {
+                        zero_padding(&ping.padding)?;
+                        Message::Ping {
+                            kind: dave_kind(ping.kind)?,
+                            nonce: array("ping nonce", &ping.nonce)?,
+                            read_only: ping.read_only,
+                            pad_to: PING_LEN + ping.padding.len(),
+                        }
+                    }
+                    Msg::Pong(pong) => {
+                        let kind = dave_kind(pong.kind)?;
+                        let auth = match (kind, &pong.auth) {
+                            (wire::PingKind::Live, None) => None,
+                            (wire::PingKind::Auth, Some(auth)) => Some(wire::PongAuth {
+                                salt: array("pong salt", &auth.salt)?,
+                                pubkey: array("pong pubkey", &auth.pubkey)?,
+                                sig: array("pong signature", &auth.sig)?,
+                                addrs: dave_addrs(&auth.addrs, limits.npeer_limit, scratch)?,
+                            }),
+                            (wire::PingKind::Live, Some(_)) | (wire::PingKind::Auth, None) => {
+                                return Err(MirrorError::IdentityMismatch);
+                            }
+                        };
+                        Message::Pong(wire::Pong {
+                            kind,
+                            nonce: array("pong nonce", &pong.nonce)?,
+                            auth,
+                        })
+                    }
+                    Msg::Put(dat) => Message::Put(dave_dat(dat)?),
+                    Msg::Get(get) => {
+                        zero_padding(&get.padding)?;
+                        Message::Get {
+                            pubkey: array("get pubkey", &get.pubkey)?,
+                            key: dave_key(&get.key)?,
+                            pad_to: GET_FIXED_LEN + get.key.len() + get.padding.len(),
+                        }
+                    }
+                    Msg::GetAck(ack) => match ack.result.as_ref() {
+                        Some(AckResult::Found(dat)) => {
+                            Message::GetAck(wire::GetAck::Found(dave_dat(dat)?))
+                        }
+                        Some(AckResult::NotFound(not_found)) => {
+                            Message::GetAck(wire::GetAck::NotFound {
+                                pubkey: array("get_ack pubkey", &not_found.pubkey)?,
+                                key: dave_key(&not_found.key)?,
+                                referrals: dave_addrs(
+                                    &not_found.referrals,
+                                    limits.referrals,
+                                    scratch,
+                                )?,
+                            })
+                        }
+                        None => return Err(MirrorError::Missing("get_ack result")),
+                    },
+                    Msg::GetMyAddrPort(_) => Message::GetMyAddrPort,
+                    Msg::GetMyAddrPortAck(addr) => {
+                        Message::GetMyAddrPortAck(decode_addr(&dave_addr(&addr.ip, addr.port)?))
+                    }
+                })
+            }
+
+            fn pb_kind(kind: wire::PingKind) -> PingKind {
+                match kind {
+                    wire::PingKind::Auth => PingKind::Auth,
+                    wire::PingKind::Live => PingKind::Live,
+                }
+            }
+
+            fn dave_kind(kind: i32) -> Result<wire::PingKind, MirrorError> {
+                match PingKind::try_from(kind) {
+                    Ok(PingKind::Auth) => Ok(wire::PingKind::Auth),
+                    Ok(PingKind::Live) => Ok(wire::PingKind::Live),
+                    Err(_) => Err(MirrorError::UnknownPingKind(kind)),
+                }
+            }
+
+            fn pb_addr(addr: &SocketAddr) -> Addr {
+                let mut raw = [0u8; ADDR_LEN];
+                encode_addr(addr, &mut raw);
+                Addr {
+                    ip: field(&raw[..16]),
+                    port: u32::from(u16::from_le_bytes([raw[16], raw[17]])),
+                }
+            }
+
+            fn pb_addrs(addrs: &AddrList<'_>) -> Vec<Addr> {
+                addrs.iter().map(|addr| pb_addr(&addr)).collect()
+            }
+
+            /// Refuses more than `limit` addresses before looking at any, as Dave's decoder
+            /// does.
+            fn dave_addrs<'a>(
+                addrs: &[Addr],
+                limit: usize,
+                scratch: &'a mut Vec<u8>,
+            ) -> Result<AddrList<'a>, MirrorError> {
+                if addrs.len() > limit {
+                    return Err(MirrorError::TooManyAddrs {
+                        count: addrs.len(),
+                        limit,
+                    });
+                }
+                scratch.clear();
+                for addr in addrs {
+                    scratch.extend_from_slice(&dave_addr(&addr.ip, addr.port)?);
+                }
+                let encoded: &'a Vec<u8> = scratch;
+                Ok(AddrList::Encoded(encoded))
+            }
+
+            fn pb_dat(dat: &DatRef<'_>) -> Dat {
+                Dat {
+                    time: dat.time,
+                    salt: field(&dat.salt),
+                    work: field(&dat.work),
+                    sig: field(&dat.sig),
+                    pubkey: field(&dat.pubkey),
+                    key: field(dat.key),
+                    val: field(dat.val),
+                }
+            }
+
+            fn dave_dat(dat: &Dat) -> Result<DatRef<'_>, MirrorError> {
+                check_sizes(dat.key.len(), dat.val.len()).map_err(MirrorError::BadSize)?;
+                Ok(DatRef {
+                    time: dat.time,
+                    salt: array("dat salt", &dat.salt)?,
+                    work: array("dat work", &dat.work)?,
+                    sig: array("dat signature", &dat.sig)?,
+                    pubkey: array("dat pubkey", &dat.pubkey)?,
+                    key: &dat.key,
+                    val: &dat.val,
+                })
+            }
+        }
+    };
+}
+
+mirror!(
+    /// The schema with prost's default `Vec<u8>` for `bytes`: decoding allocates every field.
+    pb,
+    "vec",
+    Vec<u8>
+);
+
+mirror!(
+    /// The schema with `Bytes` for `bytes`: decoding from a `Bytes` buffer slices it, copying
+    /// nothing (only the address lists' `Vec`s are allocated).
+    pb_bytes,
+    "bytes",
+    prost::bytes::Bytes
+);
 
 /// Record time of the samples.
 const NOW_MS: u64 = 1_700_000_000_000;
