@@ -84,10 +84,16 @@ impl ThreadCpu {
 /// libc; the benchmark then reports throughput only).
 #[cfg(target_os = "linux")]
 pub fn thread_cpu() -> Option<ThreadCpu> {
+    rusage(libc::RUSAGE_THREAD)
+}
+
+/// `getrusage(who)` as user and system time.
+#[cfg(unix)]
+fn rusage(who: libc::c_int) -> Option<ThreadCpu> {
     // SAFETY: getrusage writes one rusage struct into the zeroed value we own.
     let (rc, usage) = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
-        let rc = libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
+        let rc = libc::getrusage(who, &mut usage);
         (rc, usage)
     };
     if rc != 0 {
@@ -131,23 +137,7 @@ pub fn thread_cpu() -> Option<ThreadCpu> {
 /// with verification workers most of a PUT's cost is on other threads.
 #[cfg(unix)]
 pub fn process_cpu() -> Option<ThreadCpu> {
-    // SAFETY: getrusage writes one rusage struct into the zeroed value we own.
-    let (rc, usage) = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        let rc = libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        (rc, usage)
-    };
-    if rc != 0 {
-        return None;
-    }
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
-    };
-    let (user, system) = (time(usage.ru_utime), time(usage.ru_stime));
-    Some(ThreadCpu {
-        total: user + system,
-        split: Some((user, system)),
-    })
+    rusage(libc::RUSAGE_SELF)
 }
 
 /// CPU time of the whole process (see the Unix version).
