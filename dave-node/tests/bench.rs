@@ -5,27 +5,26 @@ mod common;
 
 use std::process::Command;
 
-#[test]
-fn bench_serves_found_answers_and_reports_cpu_per_get() {
+/// Runs `dave-node bench` with `args`; its standard output, after checking it succeeded.
+fn bench(args: &[&str]) -> String {
     let out = Command::new(common::BIN)
-        .args([
-            "bench",
-            "--seconds",
-            "0.3",
-            "--records",
-            "20",
-            "--in-flight",
-            "4",
-        ])
+        .args(["bench"])
+        .args(args)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn bench_serves_found_answers_and_reports_cpu_per_get() {
+    let stdout = bench(&["--seconds", "0.3", "--records", "20", "--in-flight", "4"]);
     let found: u64 = stdout
         .split("(found ")
         .nth(1)
@@ -42,27 +41,16 @@ fn bench_serves_found_answers_and_reports_cpu_per_get() {
 
 #[test]
 fn put_bench_stores_every_distinct_record_with_and_without_workers() {
-    let out = Command::new(common::BIN)
-        .args([
-            "bench",
-            "--mode",
-            "put",
-            "--seconds",
-            "20",
-            "--records",
-            "40",
-            "--verify-workers",
-            "0,2",
-        ])
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&[
+        "--mode",
+        "put",
+        "--seconds",
+        "20",
+        "--records",
+        "40",
+        "--verify-workers",
+        "0,2",
+    ]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     for (line, workers) in lines.iter().zip(["0", "2"]) {

@@ -51,6 +51,18 @@ impl LoadReport {
     }
 }
 
+/// A client socket on the loopback address of `server`'s family, on any free port.
+pub fn loopback_client(server: SocketAddr) -> io::Result<UdpSocket> {
+    let bind: SocketAddr = if server.is_ipv4() {
+        "127.0.0.1:0"
+    } else {
+        "[::1]:0"
+    }
+    .parse()
+    .map_err(|_| io::Error::other("loopback address"))?;
+    UdpSocket::bind(bind)
+}
+
 /// Sends GETs for `targets` (round robin) to `server`, keeping `in_flight` unanswered at once,
 /// for `duration`.
 pub fn run(
@@ -59,14 +71,7 @@ pub fn run(
     in_flight: usize,
     duration: Duration,
 ) -> io::Result<LoadReport> {
-    let bind: SocketAddr = if server.is_ipv4() {
-        "127.0.0.1:0"
-    } else {
-        "[::1]:0"
-    }
-    .parse()
-    .map_err(|_| io::Error::other("loopback address"))?;
-    let socket = UdpSocket::bind(bind)?;
+    let socket = loopback_client(server)?;
     let resend_after = Duration::from_millis(200);
     socket.set_read_timeout(Some(Duration::from_millis(20)))?;
     let mut report = LoadReport::default();

@@ -7,7 +7,7 @@
 //! so what is measured is what the node accepts, not what the kernel drops.
 
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -113,14 +113,7 @@ pub fn run(
     duration: Duration,
     progress: &Progress,
 ) -> io::Result<PutReport> {
-    let bind: SocketAddr = if server.is_ipv4() {
-        "127.0.0.1:0"
-    } else {
-        "[::1]:0"
-    }
-    .parse()
-    .map_err(|_| io::Error::other("loopback address"))?;
-    let socket = UdpSocket::bind(bind)?;
+    let socket = super::load::loopback_client(server)?;
     let mut report = PutReport::default();
     let base = progress.outcomes().settled();
     let window = in_flight.max(1) as u64;
