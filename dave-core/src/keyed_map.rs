@@ -120,6 +120,12 @@ impl Fingerprints {
     pub(crate) fn of(&self, addr: &SocketAddr) -> u64 {
         self.0.hash_one(addr)
     }
+
+    /// The fingerprint of any other key (a NodeId, which a peer can grind: hashing it under the
+    /// secret seed keeps it from choosing where its entry lands in an index).
+    pub(crate) fn of_key(&self, key: &impl Hash) -> u64 {
+        self.0.hash_one(key)
+    }
 }
 
 /// The seed a node gives its maps, derived from its secret RNG seed (so it costs no RNG draw

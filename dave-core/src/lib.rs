@@ -17,6 +17,7 @@
 //! - [`peers`]: k-buckets, candidates, group limits, test-before-evict, reliability (§5, §9).
 //! - [`event`]: what a node reports to its driver (§10).
 //! - `keyed_map`: seeded hash maps for lookups by address or id, never iterated in order.
+//! - `slot_index`: the peer table's compact index from address or NodeId to slab slot.
 //! - [`node`]: [`node::Node`], the state machine that ties them together (§5–§10).
 
 pub mod addr;
@@ -29,6 +30,7 @@ pub mod id;
 mod keyed_map;
 pub mod node;
 pub mod peers;
+mod slot_index;
 pub mod store;
 pub mod time;
 mod timer;

@@ -3,9 +3,13 @@
 //!
 //! This module is the bookkeeping only: who is in the table, under which limits, and in which
 //! order peers are due for a ping. Sending pings and reading pongs is the node's job
-//! (`node/liveness.rs`). Peers live in a slab indexed by a small integer; `BTreeMap` indexes by
-//! address and by NodeId are hash maps that are never iterated (`keyed_map`); iteration goes
-//! through the slab, buckets or schedule, whose order is deterministic.
+//! (`node/liveness.rs`). Peers live in a slab indexed by a small integer; the indexes by address
+//! and by NodeId are compact hash indexes that are never iterated (`slot_index`); iteration goes
+//! through the slab or the schedule, whose order is deterministic. Buckets and network groups
+//! are not separate collections: each peer records its bucket, the table counts bucket sizes,
+//! and the rare questions about one bucket or group (a newcomer's admission) scan the slab,
+//! which at about a hundred entries costs less than keeping per-bucket vectors and a group map
+//! in every one of a hundred thousand simulated nodes.
 
 mod candidates;
 mod reliability;
@@ -17,7 +21,8 @@ use std::time::Duration;
 use crate::addr::{NetworkGroup, network_group};
 use crate::config::Config;
 use crate::id::{NodeId, RecordId};
-use crate::keyed_map::{Fingerprints, KeyedMap};
+use crate::keyed_map::Fingerprints;
+use crate::slot_index::SlotIndex;
 use crate::time::{MaybeTime, Time};
 use crate::wire::PingKind;
 
@@ -93,7 +98,8 @@ pub(crate) struct Peer {
     /// Smoothed RTT in microseconds (`u32::MAX`: not measured), 4 bytes instead of 16.
     srtt_micros: u32,
     pub reliability: Reliability,
-    bucketed: bool,
+    /// Its k-bucket, if it is a bucketed peer (verified, not an edge).
+    bucket: Option<u8>,
 }
 
 impl Peer {
@@ -113,7 +119,7 @@ impl Peer {
             next_ping: now,
             srtt_micros: u32::MAX,
             reliability: Reliability::default(),
-            bucketed: false,
+            bucket: None,
         }
     }
 
@@ -230,15 +236,14 @@ pub(crate) struct PeerTable {
     own_id: NodeId,
     slab: Vec<Option<Peer>>,
     free: Vec<PeerIdx>,
-    /// Address fingerprint → peer. A hit is checked against the peer's address, and an
-    /// address whose fingerprint is taken is refused as if present, so a collision can only
-    /// keep one address (about 2^-64 per pair) out of the table, never confuse two peers.
-    by_addr: KeyedMap<u64, PeerIdx>,
+    /// Address → peer, hashed by the address's fingerprint; every hit is checked against
+    /// the peer's address.
+    by_addr: SlotIndex,
+    /// NodeId → verified peer, hashed under the secret seed (a NodeId can be ground).
+    by_id: SlotIndex,
     fingerprints: Fingerprints,
-    by_id: KeyedMap<NodeId, PeerIdx>,
-    buckets: Vec<Vec<PeerIdx>>,
-    /// Non-edge bucketed peers per network group.
-    groups: KeyedMap<NetworkGroup, u32>,
+    /// Peers in each k-bucket.
+    bucket_len: [u16; BUCKETS],
     /// When each peer is next due for maintenance (ping, deactivation, drop).
     schedule: BTreeSet<(Time, PeerIdx)>,
     pub candidates: Candidates,
@@ -254,11 +259,10 @@ impl PeerTable {
             own_id,
             slab: Vec::new(),
             free: Vec::new(),
-            by_addr: KeyedMap::with_seed(map_seed),
+            by_addr: SlotIndex::default(),
+            by_id: SlotIndex::default(),
             fingerprints: Fingerprints::with_seed(map_seed),
-            by_id: KeyedMap::with_seed(map_seed),
-            buckets: vec![Vec::new(); BUCKETS],
-            groups: KeyedMap::with_seed(map_seed),
+            bucket_len: [0; BUCKETS],
             schedule: BTreeSet::new(),
             candidates: Candidates::with_seed(map_seed),
             evictions: Vec::new(),
@@ -275,17 +279,27 @@ impl PeerTable {
     }
 
     pub(crate) fn by_addr(&self, addr: &SocketAddr) -> Option<PeerIdx> {
-        let idx = *self.by_addr.get(&self.fingerprints.of(addr))?;
-        (self.get(idx)?.addr == *addr).then_some(idx)
+        self.by_addr.find(self.fingerprints.of(addr), |i| {
+            self.get(i).is_some_and(|p| p.addr == *addr)
+        })
     }
 
-    /// Whether `addr` (or an address sharing its fingerprint) is in the table.
     fn addr_taken(&self, addr: &SocketAddr) -> bool {
-        self.by_addr.contains_key(&self.fingerprints.of(addr))
+        self.by_addr(addr).is_some()
     }
 
     pub(crate) fn by_id(&self, id: NodeId) -> Option<PeerIdx> {
-        self.by_id.get(&id).copied()
+        self.by_id.find(self.fingerprints.of_key(&id), |i| {
+            self.get(i).is_some_and(|p| p.node_id() == Some(id))
+        })
+    }
+
+    fn index_id(&mut self, id: NodeId, idx: PeerIdx) {
+        self.by_id.insert(self.fingerprints.of_key(&id), idx);
+    }
+
+    fn unindex_id(&mut self, id: NodeId, idx: PeerIdx) {
+        self.by_id.remove(self.fingerprints.of_key(&id), idx);
     }
 
     pub(crate) fn peer_at(&self, addr: &SocketAddr) -> Option<&Peer> {
@@ -306,12 +320,17 @@ impl PeerTable {
 
     /// Number of bucketed peers (verified, not edges).
     pub(crate) fn bucketed_len(&self) -> usize {
-        self.buckets.iter().map(Vec::len).sum()
+        self.bucket_len.iter().map(|&n| usize::from(n)).sum()
     }
 
-    #[cfg(test)]
     pub(crate) fn bucket_len(&self, bucket: usize) -> usize {
-        self.buckets.get(bucket).map_or(0, Vec::len)
+        self.bucket_len.get(bucket).map_or(0, |&n| usize::from(n))
+    }
+
+    /// The peers of one bucket, in slab order.
+    fn bucket_members(&self, bucket: usize) -> impl Iterator<Item = (PeerIdx, &Peer)> {
+        self.iter()
+            .filter(move |(_, p)| p.bucket.map(usize::from) == Some(bucket))
     }
 
     /// The earliest time a peer is due for maintenance.
@@ -355,14 +374,22 @@ impl PeerTable {
         rtt: Duration,
     ) -> bool {
         let id = NodeId::from_public_key(&pubkey);
-        if id == self.own_id || self.by_id.get(&id).is_some_and(|&other| other != idx) {
+        if id == self.own_id || self.by_id(id).is_some_and(|other| other != idx) {
             return false;
         }
         let Some(peer) = self.get_mut(idx) else {
             return false;
         };
+        let previous = peer.node_id();
         peer.pin(pubkey, now, rtt);
-        self.by_id.insert(id, idx);
+        match previous {
+            Some(old) if old == id => {}
+            Some(old) => {
+                self.unindex_id(old, idx);
+                self.index_id(id, idx);
+            }
+            None => self.index_id(id, idx),
+        }
         true
     }
 
@@ -374,12 +401,13 @@ impl PeerTable {
         if !peer.edge {
             return;
         }
-        if peer.pubkey.take().is_some() && self.by_id.get(&peer.id) == Some(&idx) {
-            self.by_id.remove(&peer.id);
-        }
+        let pinned = peer.pubkey.take().map(|_| peer.id);
         peer.verified_at = MaybeTime::NONE;
         peer.last_pong = MaybeTime::NONE;
         peer.active = false;
+        if let Some(id) = pinned {
+            self.unindex_id(id, idx);
+        }
     }
 
     /// Whether a newcomer may enter `bucket` under the group limits (which a local cluster's
@@ -389,19 +417,20 @@ impl PeerTable {
             return true;
         }
         let group = peer.group;
-        let in_table = self.groups.get(&group).copied().unwrap_or(0) as usize;
-        let in_bucket = self.buckets[bucket]
-            .iter()
-            .filter_map(|&i| self.get(i))
-            .filter(|p| p.group == group)
-            .count();
+        let (mut in_table, mut in_bucket) = (0, 0);
+        for (_, p) in self.iter().filter(|(_, p)| p.group == group) {
+            if let Some(b) = p.bucket {
+                in_table += 1;
+                in_bucket += usize::from(usize::from(b) == bucket);
+            }
+        }
         within_limit(in_table, config.group_limit_table)
             && within_limit(in_bucket, config.group_limit)
     }
 
     /// The bucket a verified NodeId belongs in, unless it is ours or already present.
     fn bucket_for(&self, id: NodeId) -> Option<usize> {
-        if self.by_id.contains_key(&id) {
+        if self.by_id(id).is_some() {
             return None;
         }
         self.own_id.bucket_index(id)
@@ -419,7 +448,7 @@ impl PeerTable {
         if !self.group_allows(bucket, &peer, config) {
             return Admit::GroupLimit;
         }
-        if self.buckets[bucket].len() < config.k {
+        if self.bucket_len(bucket) < config.k {
             return Admit::Added(self.place(peer));
         }
         if self
@@ -460,27 +489,22 @@ impl PeerTable {
     /// The incumbent a newcomer would displace: lowest reliability, then longest silence,
     /// then highest slab index (a deterministic tie-break).
     fn worst_in_bucket(&self, bucket: usize) -> Option<PeerIdx> {
-        self.buckets[bucket].iter().copied().min_by(|&a, &b| {
-            let (pa, pb) = (self.get(a), self.get(b));
-            let key = |p: Option<&Peer>| {
-                p.map_or((0.0, Time::ZERO), |p| {
-                    (
-                        p.reliability.score(),
-                        p.last_pong.get().unwrap_or(Time::ZERO),
-                    )
-                })
-            };
-            let (ka, kb) = (key(pa), key(pb));
-            ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1)).then(b.cmp(&a))
-        })
+        let key = |p: &Peer| {
+            (
+                p.reliability.score(),
+                p.last_pong.get().unwrap_or(Time::ZERO),
+            )
+        };
+        self.bucket_members(bucket)
+            .min_by(|&(a, pa), &(b, pb)| {
+                let (ka, kb) = (key(pa), key(pb));
+                ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1)).then(b.cmp(&a))
+            })
+            .map(|(idx, _)| idx)
     }
 
     fn bucket_of(&self, idx: PeerIdx) -> Option<usize> {
-        let peer = self.get(idx)?;
-        if !peer.bucketed {
-            return None;
-        }
-        self.own_id.bucket_index(peer.id)
+        self.get(idx)?.bucket.map(usize::from)
     }
 
     /// Settles a test-before-evict whose deadline passed: returns `(evicted incumbent, admitted
@@ -496,7 +520,7 @@ impl PeerTable {
             .last_pong
             .get()
             .is_some_and(|t| t > pending.started)
-            || !incumbent.bucketed
+            || incumbent.bucket.is_none()
         {
             return None;
         }
@@ -526,13 +550,14 @@ impl PeerTable {
             }
         };
         self.by_addr.insert(self.fingerprints.of(&peer.addr), idx);
-        if peer.pubkey.is_some() {
-            self.by_id.insert(peer.id, idx);
+        peer.bucket = None;
+        if let Some(id) = peer.node_id() {
+            self.index_id(id, idx);
             if !peer.edge {
-                if let Some(bucket) = self.own_id.bucket_index(peer.id) {
-                    self.buckets[bucket].push(idx);
-                    *self.groups.entry(peer.group).or_insert(0) += 1;
-                    peer.bucketed = true;
+                if let Some(bucket) = self.own_id.bucket_index(id) {
+                    self.bucket_len[bucket] += 1;
+                    // BUCKETS is 64: every bucket index fits a byte.
+                    peer.bucket = u8::try_from(bucket).ok();
                 }
             }
         }
@@ -545,22 +570,13 @@ impl PeerTable {
     pub(crate) fn remove(&mut self, idx: PeerIdx) -> Option<Peer> {
         let peer = self.slab.get_mut(idx as usize)?.take()?;
         self.free.push(idx);
-        let key = self.fingerprints.of(&peer.addr);
-        if self.by_addr.get(&key) == Some(&idx) {
-            self.by_addr.remove(&key);
+        self.by_addr.remove(self.fingerprints.of(&peer.addr), idx);
+        if let Some(id) = peer.node_id() {
+            self.unindex_id(id, idx);
         }
-        if peer.pubkey.is_some() && self.by_id.get(&peer.id) == Some(&idx) {
-            self.by_id.remove(&peer.id);
-        }
-        if peer.bucketed {
-            if let Some(bucket) = self.own_id.bucket_index(peer.id) {
-                self.buckets[bucket].retain(|&i| i != idx);
-            }
-            if let Some(count) = self.groups.get_mut(&peer.group) {
-                *count -= 1;
-                if *count == 0 {
-                    self.groups.remove(&peer.group);
-                }
+        if let Some(bucket) = peer.bucket {
+            if let Some(count) = self.bucket_len.get_mut(usize::from(bucket)) {
+                *count = count.saturating_sub(1);
             }
         }
         self.schedule.remove(&(peer.next_ping, idx));
@@ -654,16 +670,20 @@ impl PeerTable {
     /// holding peers up to bucket 63 has fewer than `k` (a random NodeId lands in bucket 63
     /// half the time, 62 a quarter, ...; buckets deeper than any peer we have are rarely hit).
     pub(crate) fn wants_peers(&self, k: usize) -> bool {
-        match self.buckets.iter().position(|b| !b.is_empty()) {
+        match self.bucket_len.iter().position(|&n| n > 0) {
             None => true,
-            Some(deepest) => self.buckets[deepest..].iter().any(|b| b.len() < k),
+            Some(deepest) => self.bucket_len[deepest..]
+                .iter()
+                .any(|&n| usize::from(n) < k),
         }
     }
 
     /// Number of non-edge bucketed peers of a group (for tests and metrics).
     #[cfg(test)]
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
-        self.groups.get(&group).copied().unwrap_or(0) as usize
+        self.iter()
+            .filter(|(_, p)| p.group == group && p.bucket.is_some())
+            .count()
     }
 }
 
