@@ -32,6 +32,43 @@ pub fn decode_addr(bytes: &[u8; ADDR_LEN]) -> SocketAddr {
     }
 }
 
+/// A socket address in 20 bytes instead of `SocketAddr`'s 32, for the peer table, which keeps
+/// one per entry in each of up to a hundred thousand simulated nodes.
+///
+/// It keeps whether an IPv4 address came as IPv4 or as IPv4-mapped IPv6 (a dual-stack socket
+/// reports the latter and can only send to it), but not an IPv6 flow label or scope id: a scope
+/// id names an interface of this host, and link-local peers, which need one, are not supported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CompactAddr {
+    octets: [u8; 16],
+    port: u16,
+    v4: bool,
+}
+
+impl CompactAddr {
+    /// `addr` without its flow label and scope id.
+    pub fn new(addr: &SocketAddr) -> CompactAddr {
+        let (octets, v4) = match addr.ip() {
+            IpAddr::V4(v4) => (v4.to_ipv6_mapped().octets(), true),
+            IpAddr::V6(v6) => (v6.octets(), false),
+        };
+        CompactAddr {
+            octets,
+            port: addr.port(),
+            v4,
+        }
+    }
+
+    /// The socket address.
+    pub fn get(self) -> SocketAddr {
+        let v6 = Ipv6Addr::from(self.octets);
+        match v6.to_ipv4_mapped() {
+            Some(v4) if self.v4 => SocketAddr::new(IpAddr::V4(v4), self.port),
+            _ => SocketAddr::new(IpAddr::V6(v6), self.port),
+        }
+    }
+}
+
 /// The prefix an address's operator most likely controls: IPv4 /24 or IPv6 /48.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NetworkGroup {
@@ -123,6 +160,24 @@ mod tests {
         ] {
             assert_eq!(round_trip(a), a.parse().expect("valid"));
         }
+    }
+
+    #[test]
+    fn compact_addresses_round_trip_with_their_family() {
+        for a in [
+            "127.0.0.1:4000",
+            "[::ffff:10.1.2.3]:9",
+            "[2001:db8::1]:8080",
+            "[::1]:1",
+            "[::]:0",
+        ] {
+            let addr: SocketAddr = a.parse().expect("valid");
+            assert_eq!(CompactAddr::new(&addr).get(), addr, "{a}");
+        }
+        let v4: SocketAddr = "10.1.2.3:9".parse().expect("valid");
+        let mapped: SocketAddr = "[::ffff:10.1.2.3]:9".parse().expect("valid");
+        assert_ne!(CompactAddr::new(&v4), CompactAddr::new(&mapped));
+        assert_eq!(std::mem::size_of::<CompactAddr>(), 20);
     }
 
     #[test]

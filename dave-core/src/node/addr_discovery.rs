@@ -46,7 +46,7 @@ impl Node {
                 self.peers
                     .iter()
                     .filter(|(_, p)| p.edge && p.is_verified())
-                    .map(|(_, p)| p.addr),
+                    .map(|(_, p)| p.addr()),
             );
         } else {
             let rng = &mut self.rng;
@@ -121,7 +121,11 @@ impl Node {
             .peers
             .peer_at(&from)
             .is_some_and(|p| p.is_verified() && p.has_round_trip())
-            || self.peers.evictions.iter().any(|e| e.newcomer.addr == from)
+            || self
+                .peers
+                .evictions
+                .iter()
+                .any(|e| e.newcomer.addr() == from)
             || self
                 .peers
                 .candidates

@@ -28,7 +28,7 @@ impl Node {
             .peers
             .iter()
             .filter(|(_, p)| p.active && !p.edge)
-            .filter_map(|(_, p)| p.verified_at.get().map(|t| (t, p.addr)))
+            .filter_map(|(_, p)| p.verified_at.get().map(|t| (t, p.addr())))
             .collect();
         proven.sort_unstable();
         proven.truncate(self.config.anchors);

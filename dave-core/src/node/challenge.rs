@@ -136,7 +136,7 @@ impl Node {
         let Some(entry) = self.store.get(record) else {
             return;
         };
-        let (addr, node_id) = (peer.addr, peer.id);
+        let (addr, node_id) = (peer.addr(), peer.id);
         // Padded like every GET, so that the answer fits the 3× allowance (§8).
         let pad_to = PADDED_GET_LEN;
         let dat = entry.dat();
@@ -211,7 +211,7 @@ impl Node {
             .by_id(c.node_id)
             .and_then(|i| self.peers.get_mut(i))
         {
-            Some(peer) if peer.addr == c.addr => {
+            Some(peer) if peer.addr() == c.addr => {
                 let before = peer.reliability.score();
                 peer.reliability.record(outcome.is_ok(), decay);
                 (before, peer.reliability.score())

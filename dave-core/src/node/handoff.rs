@@ -69,7 +69,7 @@ impl Node {
             .by_id(peer)
             .and_then(|idx| self.peers.get(idx))
             .filter(|p| p.active)
-            .map(|p| p.addr);
+            .map(|p| p.addr());
         let mut ids = std::mem::take(&mut self.scratch_ids);
         ids.clear();
         let mut done = true;

@@ -87,7 +87,11 @@ impl Node {
         }
         let known = self.peers.by_addr(&from).is_some()
             || self.peers.candidates.position(&from).is_some()
-            || self.peers.evictions.iter().any(|e| e.newcomer.addr == from);
+            || self
+                .peers
+                .evictions
+                .iter()
+                .any(|e| e.newcomer.addr() == from);
         if !known && self.acceptable_peer_addr(&from) && self.may_answer(from, PING_LEN) {
             // The answering AUTH PING is within the allowance, so it needs no padding.
             self.offer_candidate(from, Source::PingSender);
@@ -154,10 +158,7 @@ impl Node {
                 pad_to,
             },
         );
-        PendingPing {
-            kind,
-            sent: self.now,
-        }
+        PendingPing::new(kind, self.now)
     }
 
     /// Offers an address to the candidate list (§5). How it is pinged depends on where it came
@@ -242,9 +243,9 @@ impl Node {
         let nonce_key = self.nonce_key;
         let matches = |p: &Option<PendingPing>| {
             p.as_ref().is_some_and(|p| {
-                p.kind == pong.kind
-                    && now.saturating_duration_since(p.sent) <= validity
-                    && ping_nonce(&nonce_key, &from, p.kind, p.sent) == pong.nonce
+                p.kind() == pong.kind
+                    && now.saturating_duration_since(p.sent()) <= validity
+                    && ping_nonce(&nonce_key, &from, p.kind(), p.sent()) == pong.nonce
             })
         };
         let (pinged, pending) = match self.peers.by_addr(&from) {
@@ -258,7 +259,7 @@ impl Node {
             },
         };
         let Some(pending) = pending else { return };
-        let rtt = now.saturating_duration_since(pending.sent);
+        let rtt = now.saturating_duration_since(pending.sent());
 
         if let Some(auth) = &pong.auth {
             let pinned = match pinged {
@@ -306,7 +307,7 @@ impl Node {
             return;
         };
         peer.ping = None;
-        let (addr, first_verification) = (peer.addr, peer.pubkey.is_none());
+        let (addr, first_verification) = (peer.addr(), peer.pubkey.is_none());
         match (&pong.auth, first_verification) {
             (Some(auth), true) => {
                 // An edge's first AUTH PONG pins its key.
@@ -331,7 +332,7 @@ impl Node {
         self.update_activity(idx);
         if let Some(peer) = self.peers.get(idx) {
             if peer.verified_at.get().is_some_and(|t| t < now) {
-                let (addr, edge) = (peer.addr, peer.edge);
+                let (addr, edge) = (peer.addr(), peer.edge);
                 self.consider_addr_question(addr, edge);
             }
         }
@@ -339,7 +340,7 @@ impl Node {
 
     /// Places a newly verified candidate in the table (§5 limits, test-before-evict).
     fn admit(&mut self, peer: Peer) {
-        let (addr, node_id) = (peer.addr, peer.id);
+        let (addr, node_id) = (peer.addr(), peer.id);
         match self.peers.admit(peer, self.now, &self.config) {
             Admit::Added(_) => {
                 self.emit(Event::PeerAdded {
@@ -380,11 +381,11 @@ impl Node {
         };
         let pending_fresh = peer
             .ping
-            .is_some_and(|p| self.now.saturating_duration_since(p.sent) < self.config.ping_every);
+            .is_some_and(|p| self.now.saturating_duration_since(p.sent()) < self.config.ping_every);
         if pending_fresh {
             return;
         }
-        let addr = peer.addr;
+        let addr = peer.addr();
         let ping = self.send_ping(addr, PingKind::Live, 0);
         if let Some(peer) = self.peers.get_mut(idx) {
             peer.ping = Some(ping);
@@ -401,10 +402,10 @@ impl Node {
                 continue;
             }
             let pending = self.peers.evictions.swap_remove(i);
-            let (addr, node_id) = (pending.newcomer.addr, pending.newcomer.id);
+            let (addr, node_id) = (pending.newcomer.addr(), pending.newcomer.id);
             if let Some((evicted, _)) = self.peers.settle_eviction(pending, now, &self.config) {
                 self.emit(Event::PeerEvicted {
-                    addr: evicted.addr,
+                    addr: evicted.addr(),
                     node_id: evicted.id,
                     reliability: evicted.reliability.score(),
                 });
@@ -435,7 +436,7 @@ impl Node {
             .get()
             .is_some_and(|t| now.saturating_duration_since(t) <= deactivate_after);
         let old_enough = now.saturating_duration_since(verified_at) >= activate_after;
-        let (addr, node_id) = (peer.addr, peer.id);
+        let (addr, node_id) = (peer.addr(), peer.id);
         if !peer.active && answered_recently && old_enough {
             peer.active = true;
             self.emit(Event::PeerActivated { addr, node_id });
@@ -460,7 +461,7 @@ impl Node {
             if !peer.edge && silent.is_none_or(|s| s >= self.config.drop_after) {
                 if let Some(peer) = self.peers.remove(idx) {
                     self.emit(Event::PeerDropped {
-                        addr: peer.addr,
+                        addr: peer.addr(),
                         node_id: peer.id,
                     });
                 }
@@ -496,7 +497,7 @@ impl Node {
             } else {
                 0
             };
-            let addr = peer.addr;
+            let addr = peer.addr();
             let ping = self.send_ping(addr, kind, pad);
             if let Some(peer) = self.peers.get_mut(idx) {
                 peer.ping = Some(ping);

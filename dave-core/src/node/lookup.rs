@@ -224,7 +224,7 @@ impl Node {
         for &idx in &chosen {
             if let Some(p) = self.peers.get(idx) {
                 lookup.contacts.push(Contact {
-                    addr: p.addr,
+                    addr: p.addr(),
                     id: Some(p.id),
                     rank: (p.reliability.score() < min, record.distance(p.id)),
                     state: ContactState::Unasked,
@@ -552,7 +552,7 @@ impl Node {
             record,
             self.config.referrals,
             self.config.reliability_min,
-            |p| p.addr != from,
+            |p| p.addr() != from,
             &mut chosen,
         );
         let mut referrals = std::mem::take(&mut self.scratch_addrs);
@@ -561,7 +561,7 @@ impl Node {
             chosen
                 .iter()
                 .filter_map(|&i| self.peers.get(i))
-                .map(|p| p.addr),
+                .map(|p| p.addr()),
         );
         self.scratch_peers = chosen;
         let len = 1 + 1 + 32 + 1 + key.len() + 1 + crate::addr::ADDR_LEN * referrals.len();

@@ -167,7 +167,7 @@ impl Node {
             if entry.pushed().contains(&peer.id) {
                 continue;
             }
-            let (addr, id) = (peer.addr, peer.id);
+            let (addr, id) = (peer.addr(), peer.id);
             let sent = self.outbox.push(addr, &Message::Put(entry.dat().as_ref()));
             debug_assert!(sent.is_ok());
             self.store.mark_pushed(record, id);

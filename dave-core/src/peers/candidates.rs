@@ -186,7 +186,7 @@ impl Candidates {
             // A candidate never pinged stays until replaced; a pinged one gets one interval.
             c.ping
                 .as_ref()
-                .is_none_or(|p| now.saturating_duration_since(p.sent) < validity)
+                .is_none_or(|p| now.saturating_duration_since(p.sent()) < validity)
         });
         self.recent
             .retain(|_, (t, _)| now.saturating_duration_since(*t) < remember_for);
@@ -227,10 +227,7 @@ mod tests {
         let mut c = Candidates::default();
         c.offer(cand(1, 0), 10, 2, 0);
         c.offer(cand(2, 1), 10, 2, 0);
-        let ping = PendingPing {
-            kind: crate::wire::PingKind::Auth,
-            sent: Time::ZERO,
-        };
+        let ping = PendingPing::new(crate::wire::PingKind::Auth, Time::ZERO);
         c.get_mut(&cand(1, 0).addr).unwrap().ping = Some(ping);
         assert_eq!(c.unpinged(7), Some(cand(2, 1).addr));
         assert_eq!(

@@ -16,9 +16,10 @@ mod reliability;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::num::NonZeroU64;
 use std::time::Duration;
 
-use crate::addr::{NetworkGroup, network_group};
+use crate::addr::{CompactAddr, NetworkGroup, network_group};
 use crate::config::Config;
 use crate::id::{NodeId, RecordId};
 use crate::keyed_map::Fingerprints;
@@ -74,17 +75,41 @@ pub struct PeerInfo {
 
 /// A ping waiting for its pong, consumed only by a correct answer. Its nonce is not stored:
 /// the node derives it from the address, kind and send time under a secret key.
+///
+/// Packed in 8 bytes, `Option` included (`(sent µs << 1 | kind) + 1`, never zero): a peer
+/// entry and a candidate each hold one. Send times are microseconds since the driver's epoch,
+/// far below 2^62.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct PendingPing {
-    pub kind: PingKind,
-    pub sent: Time,
+pub(crate) struct PendingPing(NonZeroU64);
+
+impl PendingPing {
+    /// A ping of `kind` sent at `sent`.
+    pub(crate) fn new(kind: PingKind, sent: Time) -> PendingPing {
+        let kind_bit = u64::from(kind == PingKind::Live);
+        let packed = (sent.as_micros() & (u64::MAX >> 2)) << 1 | kind_bit;
+        PendingPing(NonZeroU64::MIN.saturating_add(packed))
+    }
+
+    /// Its kind.
+    pub(crate) fn kind(self) -> PingKind {
+        if (self.0.get() - 1) & 1 == 1 {
+            PingKind::Live
+        } else {
+            PingKind::Auth
+        }
+    }
+
+    /// When it was sent.
+    pub(crate) fn sent(self) -> Time {
+        Time::from_micros((self.0.get() - 1) >> 1)
+    }
 }
 
 /// One peer of the table (edge or bucketed).
 #[derive(Clone, Debug)]
 pub(crate) struct Peer {
-    pub addr: SocketAddr,
-    pub group: NetworkGroup,
+    /// Its address, in 20 bytes (see [`CompactAddr`]); [`Peer::addr`] gives it back.
+    addr: CompactAddr,
     pub pubkey: Option<[u8; 32]>,
     /// Meaningful once `pubkey` is set.
     pub id: NodeId,
@@ -106,8 +131,7 @@ impl Peer {
     /// A peer known only by address (an edge before its first AUTH PONG).
     pub(crate) fn unverified(addr: SocketAddr, edge: bool, now: Time) -> Peer {
         Peer {
-            addr,
-            group: network_group(&addr),
+            addr: CompactAddr::new(&addr),
             pubkey: None,
             id: NodeId(0),
             edge,
@@ -159,6 +183,21 @@ impl Peer {
         (self.srtt_micros != u32::MAX).then(|| Duration::from_micros(u64::from(self.srtt_micros)))
     }
 
+    /// Its address.
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr.get()
+    }
+
+    /// Whether it sits at `addr` (compared without flow label and scope id).
+    pub(crate) fn is_at(&self, addr: &CompactAddr) -> bool {
+        self.addr == *addr
+    }
+
+    /// Its network group (derived, not stored: 8 bytes less per entry).
+    pub(crate) fn group(&self) -> NetworkGroup {
+        network_group(&self.addr.get())
+    }
+
     pub(crate) fn node_id(&self) -> Option<NodeId> {
         self.pubkey.map(|_| self.id)
     }
@@ -184,7 +223,7 @@ impl Peer {
 
     pub(crate) fn info(&self) -> PeerInfo {
         PeerInfo {
-            addr: self.addr,
+            addr: self.addr(),
             public_key: self.pubkey,
             node_id: self.node_id(),
             state: self.state(),
@@ -279,8 +318,9 @@ impl PeerTable {
     }
 
     pub(crate) fn by_addr(&self, addr: &SocketAddr) -> Option<PeerIdx> {
-        self.by_addr.find(self.fingerprints.of(addr), |i| {
-            self.get(i).is_some_and(|p| p.addr == *addr)
+        let compact = CompactAddr::new(addr);
+        self.by_addr.find(self.fingerprints.of_key(&compact), |i| {
+            self.get(i).is_some_and(|p| p.is_at(&compact))
         })
     }
 
@@ -413,12 +453,12 @@ impl PeerTable {
     /// Whether a newcomer may enter `bucket` under the group limits (which a local cluster's
     /// nodes do not apply to local addresses, see [`Config::local`]).
     fn group_allows(&self, bucket: usize, peer: &Peer, config: &Config) -> bool {
-        if config.local && crate::addr::is_local(&peer.addr) {
+        if config.local && crate::addr::is_local(&peer.addr()) {
             return true;
         }
-        let group = peer.group;
+        let group = peer.group();
         let (mut in_table, mut in_bucket) = (0, 0);
-        for (_, p) in self.iter().filter(|(_, p)| p.group == group) {
+        for (_, p) in self.iter().filter(|(_, p)| p.group() == group) {
             if let Some(b) = p.bucket {
                 in_table += 1;
                 in_bucket += usize::from(usize::from(b) == bucket);
@@ -439,7 +479,7 @@ impl PeerTable {
     /// Tries to place a newly verified peer (§5): group limits, bucket room, then
     /// test-before-evict against the worst incumbent.
     pub(crate) fn admit(&mut self, peer: Peer, now: Time, config: &Config) -> Admit {
-        if self.addr_taken(&peer.addr) || peer.pubkey.is_none() {
+        if self.addr_taken(&peer.addr()) || peer.pubkey.is_none() {
             return Admit::Duplicate;
         }
         let Some(bucket) = self.bucket_for(peer.id) else {
@@ -470,7 +510,7 @@ impl PeerTable {
             self.place(peer);
             return match evicted {
                 Some(e) => Admit::Replaced {
-                    addr: e.addr,
+                    addr: e.addr(),
                     node_id: e.id,
                     reliability: e.reliability.score(),
                 },
@@ -549,7 +589,8 @@ impl PeerTable {
                 (self.slab.len() - 1) as PeerIdx
             }
         };
-        self.by_addr.insert(self.fingerprints.of(&peer.addr), idx);
+        self.by_addr
+            .insert(self.fingerprints.of_key(&peer.addr), idx);
         peer.bucket = None;
         if let Some(id) = peer.node_id() {
             self.index_id(id, idx);
@@ -570,7 +611,8 @@ impl PeerTable {
     pub(crate) fn remove(&mut self, idx: PeerIdx) -> Option<Peer> {
         let peer = self.slab.get_mut(idx as usize)?.take()?;
         self.free.push(idx);
-        self.by_addr.remove(self.fingerprints.of(&peer.addr), idx);
+        self.by_addr
+            .remove(self.fingerprints.of_key(&peer.addr), idx);
         if let Some(id) = peer.node_id() {
             self.unindex_id(id, idx);
         }
@@ -626,11 +668,12 @@ impl PeerTable {
         mut random: impl FnMut() -> u64,
         out: &mut Vec<SocketAddr>,
     ) {
+        let exclude = CompactAddr::new(exclude);
         let mut pool = std::mem::take(&mut self.scratch);
         pool.clear();
         pool.extend(
             self.iter()
-                .filter(|(_, p)| p.active && p.addr != *exclude)
+                .filter(|(_, p)| p.active && !p.is_at(&exclude))
                 .map(|(i, _)| (false, 0, i)),
         );
         // Fisher–Yates with the node's RNG.
@@ -647,9 +690,11 @@ impl PeerTable {
             let Some(peer) = self.slab[*idx as usize].as_ref() else {
                 continue;
             };
-            let group_seen = out[start..].iter().any(|a| network_group(a) == peer.group);
+            let group_seen = out[start..]
+                .iter()
+                .any(|a| network_group(a) == peer.group());
             if !group_seen {
-                out.push(peer.addr);
+                out.push(peer.addr());
                 *taken = true;
             }
         }
@@ -659,7 +704,7 @@ impl PeerTable {
             }
             if !*taken {
                 if let Some(peer) = self.slab[*idx as usize].as_ref() {
-                    out.push(peer.addr);
+                    out.push(peer.addr());
                 }
             }
         }
@@ -682,7 +727,7 @@ impl PeerTable {
     #[cfg(test)]
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
         self.iter()
-            .filter(|(_, p)| p.group == group && p.bucket.is_some())
+            .filter(|(_, p)| p.group() == group && p.bucket.is_some())
             .count()
     }
 }

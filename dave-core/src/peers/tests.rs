@@ -50,8 +50,8 @@ fn bucket_holds_k_then_tests_the_worst_incumbent() {
     let (evicted, _) = table
         .settle_eviction(pending, Time::from_millis(15_000), &cfg)
         .unwrap();
-    assert_eq!(table.by_addr(&evicted.addr), None);
-    assert!(table.by_addr(&newcomer.addr).is_some());
+    assert_eq!(table.by_addr(&evicted.addr()), None);
+    assert!(table.by_addr(&newcomer.addr()).is_some());
     assert!(table.get(incumbent).is_none_or(|p| p.addr != evicted.addr));
     assert_eq!(table.bucket_len(63), 4);
 }
@@ -295,6 +295,25 @@ fn without_test_before_evict_a_newcomer_displaces_the_worst_incumbent_at_once() 
     let admit = table.admit(newcomer.clone(), Time::ZERO, &cfg);
     assert!(matches!(admit, Admit::Replaced { .. }), "{admit:?}");
     assert!(table.evictions.is_empty(), "no liveness test");
-    assert!(table.by_addr(&newcomer.addr).is_some());
+    assert!(table.by_addr(&newcomer.addr()).is_some());
     assert_eq!(table.bucket_len(63), 4);
+}
+
+#[test]
+fn entries_stay_small() {
+    // A simulated node keeps about a hundred entries, a hundred thousand nodes a run: the
+    // slab's element size is the simulator's memory per node (docs/simulator.md).
+    let size = std::mem::size_of::<Option<Peer>>();
+    assert!(size <= 128, "a peer entry takes {size} bytes");
+    assert_eq!(std::mem::size_of::<Option<PendingPing>>(), 8);
+}
+
+proptest::proptest! {
+    #[test]
+    fn pending_pings_pack_kind_and_send_time(micros in 0u64..(1 << 62), live: bool) {
+        let kind = if live { PingKind::Live } else { PingKind::Auth };
+        let ping = PendingPing::new(kind, Time::from_micros(micros));
+        proptest::prop_assert_eq!(ping.kind(), kind);
+        proptest::prop_assert_eq!(ping.sent(), Time::from_micros(micros));
+    }
 }
