@@ -59,6 +59,17 @@ impl CompactAddr {
         }
     }
 
+    /// Its network group, as [`network_group`] of [`CompactAddr::get`] (the candidate list
+    /// asks this of each entry for each of an AUTH PONG's dozen addresses).
+    pub fn group(&self) -> NetworkGroup {
+        let o = &self.octets;
+        if o[..10] == [0; 10] && o[10] == 0xff && o[11] == 0xff {
+            NetworkGroup::V4([o[12], o[13], o[14]])
+        } else {
+            NetworkGroup::V6([o[0], o[1], o[2], o[3], o[4], o[5]])
+        }
+    }
+
     /// The socket address.
     pub fn get(self) -> SocketAddr {
         let v6 = Ipv6Addr::from(self.octets);
@@ -178,6 +189,24 @@ mod tests {
         let mapped: SocketAddr = "[::ffff:10.1.2.3]:9".parse().expect("valid");
         assert_ne!(CompactAddr::new(&v4), CompactAddr::new(&mapped));
         assert_eq!(std::mem::size_of::<CompactAddr>(), 20);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn compact_groups_agree(octets: [u8; 16], port: u16, v4: bool, mapped: bool) {
+            let addr = if v4 {
+                SocketAddr::from(([octets[0], octets[1], octets[2], octets[3]], port))
+            } else {
+                let mut o = octets;
+                if mapped {
+                    o[..12].copy_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+                }
+                SocketAddr::from((Ipv6Addr::from(o), port))
+            };
+            let compact = CompactAddr::new(&addr);
+            proptest::prop_assert_eq!(compact.group(), network_group(&addr));
+            proptest::prop_assert_eq!(compact.get(), addr);
+        }
     }
 
     #[test]

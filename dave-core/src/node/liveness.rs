@@ -172,11 +172,7 @@ impl Node {
         if self.peers.candidates.recent(&addr, self.now, ttl).is_some() {
             return;
         }
-        let candidate = Candidate {
-            addr,
-            group: crate::addr::network_group(&addr),
-            ping: None,
-        };
+        let candidate = Candidate::new(&addr);
         let random = self.random_u64();
         let group_limit = if self.config.local && crate::addr::is_local(&addr) {
             usize::MAX

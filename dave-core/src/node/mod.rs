@@ -337,7 +337,7 @@ impl Node {
     pub fn peers(&self) -> impl Iterator<Item = PeerInfo> + '_ {
         let table = self.peers.iter().map(|(_, p)| p.info());
         let candidates = self.peers.candidates.iter().map(|c| PeerInfo {
-            addr: c.addr,
+            addr: c.addr(),
             public_key: None,
             node_id: None,
             state: PeerState::Candidate,

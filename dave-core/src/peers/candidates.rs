@@ -11,20 +11,34 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::addr::NetworkGroup;
+use crate::addr::CompactAddr;
 use crate::id::NodeId;
 use crate::keyed_map::{Fingerprints, KeyedMap};
 use crate::time::Time;
 
 use super::PendingPing;
 
-/// An address waiting for its AUTH PONG.
+/// An address waiting for its AUTH PONG (32 bytes: its group is derived from the address).
 #[derive(Clone, Debug)]
 pub(crate) struct Candidate {
-    pub addr: SocketAddr,
-    pub group: NetworkGroup,
+    addr: CompactAddr,
     /// The AUTH PING sent to it, if any.
     pub ping: Option<PendingPing>,
+}
+
+impl Candidate {
+    /// An address not yet pinged.
+    pub(crate) fn new(addr: &SocketAddr) -> Candidate {
+        Candidate {
+            addr: CompactAddr::new(addr),
+            ping: None,
+        }
+    }
+
+    /// Its address.
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr.get()
+    }
 }
 
 /// The candidate list.
@@ -39,8 +53,9 @@ pub(crate) struct Candidates {
     fingerprints: Fingerprints,
 }
 
-/// Most addresses remembered as recently verified.
-const RECENT_CAPACITY: usize = 256;
+/// Most addresses remembered as recently verified: 7/8 of 256, the most a 256-bucket hash table
+/// holds (256 entries would double it to 512 buckets, 12 KB in every node of a full network).
+const RECENT_CAPACITY: usize = 224;
 
 /// What happened to an offered candidate.
 #[derive(Debug, PartialEq, Eq)]
@@ -73,11 +88,13 @@ impl Candidates {
     }
 
     pub(crate) fn position(&self, addr: &SocketAddr) -> Option<usize> {
-        self.list.iter().position(|c| c.addr == *addr)
+        let addr = CompactAddr::new(addr);
+        self.list.iter().position(|c| c.addr == addr)
     }
 
     pub(crate) fn get_mut(&mut self, addr: &SocketAddr) -> Option<&mut Candidate> {
-        self.list.iter_mut().find(|c| c.addr == *addr)
+        let addr = CompactAddr::new(addr);
+        self.list.iter_mut().find(|c| c.addr == addr)
     }
 
     /// Offers an address; `random` picks the entry replaced when the list is full.
@@ -90,11 +107,12 @@ impl Candidates {
     ) -> Offer {
         // One pass for both questions: offers come a dozen per AUTH PONG.
         let mut same_group = 0;
+        let group = candidate.addr.group();
         for c in &self.list {
             if c.addr == candidate.addr {
                 return Offer::Known;
             }
-            same_group += usize::from(c.group == candidate.group);
+            same_group += usize::from(c.addr.group() == group);
         }
         if !super::within_limit(same_group, group_limit) {
             return Offer::GroupFull;
@@ -147,9 +165,8 @@ impl Candidates {
 
     /// Whether a candidate has been pinged.
     pub(crate) fn is_pinged(&self, addr: &SocketAddr) -> bool {
-        self.list
-            .iter()
-            .any(|c| c.addr == *addr && c.ping.is_some())
+        let addr = CompactAddr::new(addr);
+        self.list.iter().any(|c| c.addr == addr && c.ping.is_some())
     }
 
     /// A random candidate not yet pinged (`random` picks among them).
@@ -163,7 +180,7 @@ impl Candidates {
             .iter()
             .filter(|c| c.ping.is_none())
             .nth(pick)
-            .map(|c| c.addr)
+            .map(Candidate::addr)
     }
 
     /// Removes a candidate, returning it.
@@ -201,11 +218,7 @@ mod tests {
 
     fn cand(last: u8, net: u8) -> Candidate {
         let addr: SocketAddr = format!("10.0.{net}.{last}:1000").parse().unwrap();
-        Candidate {
-            addr,
-            group: crate::addr::network_group(&addr),
-            ping: None,
-        }
+        Candidate::new(&addr)
     }
 
     #[test]
@@ -228,8 +241,8 @@ mod tests {
         c.offer(cand(1, 0), 10, 2, 0);
         c.offer(cand(2, 1), 10, 2, 0);
         let ping = PendingPing::new(crate::wire::PingKind::Auth, Time::ZERO);
-        c.get_mut(&cand(1, 0).addr).unwrap().ping = Some(ping);
-        assert_eq!(c.unpinged(7), Some(cand(2, 1).addr));
+        c.get_mut(&cand(1, 0).addr()).unwrap().ping = Some(ping);
+        assert_eq!(c.unpinged(7), Some(cand(2, 1).addr()));
         assert_eq!(
             c.expire(
                 Time::from_millis(4000),
@@ -246,8 +259,8 @@ mod tests {
             ),
             1
         );
-        assert!(c.remove(&cand(1, 0).addr).is_none());
-        assert!(c.remove(&cand(2, 1).addr).is_some());
+        assert!(c.remove(&cand(1, 0).addr()).is_none());
+        assert!(c.remove(&cand(2, 1).addr()).is_some());
     }
 
     #[test]
@@ -259,7 +272,8 @@ mod tests {
         }
         assert_eq!(c.recent.len(), RECENT_CAPACITY);
         let first = SocketAddr::from(([10, 1, 0, 0], 1));
-        let last = SocketAddr::from(([10, 1, 1, 10], 1));
+        let i = RECENT_CAPACITY + 4;
+        let last = SocketAddr::from(([10, 1, (i / 250) as u8, (i % 250) as u8], 1));
         let ttl = Duration::from_secs(1);
         assert_eq!(c.recent(&first, Time::from_millis(300), ttl), None);
         assert_eq!(

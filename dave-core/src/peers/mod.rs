@@ -195,7 +195,7 @@ impl Peer {
 
     /// Its network group (derived, not stored: 8 bytes less per entry).
     pub(crate) fn group(&self) -> NetworkGroup {
-        network_group(&self.addr.get())
+        self.addr.group()
     }
 
     pub(crate) fn node_id(&self) -> Option<NodeId> {
@@ -287,8 +287,6 @@ pub(crate) struct PeerTable {
     schedule: BTreeSet<(Time, PeerIdx)>,
     pub candidates: Candidates,
     pub evictions: Vec<PendingEviction>,
-    /// Reused buffer for closest-peer selection.
-    scratch: Vec<(bool, u64, PeerIdx)>,
 }
 
 impl PeerTable {
@@ -305,7 +303,6 @@ impl PeerTable {
             schedule: BTreeSet::new(),
             candidates: Candidates::with_seed(map_seed),
             evictions: Vec::new(),
-            scratch: Vec::new(),
         }
     }
 
@@ -630,15 +627,16 @@ impl PeerTable {
     /// (§9: peers under RELIABILITY_MIN only when no others are available), then by XOR
     /// distance. Appends to `out`.
     pub(crate) fn closest(
-        &mut self,
+        &self,
         target: RecordId,
         n: usize,
         reliability_min: f64,
         keep: impl Fn(&Peer) -> bool,
         out: &mut Vec<PeerIdx>,
     ) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
+        // A buffer per call, not one kept per node: a hundred thousand simulated nodes would
+        // each hold a table's worth (2 KB) for the few microseconds it is used.
+        let mut scratch: Vec<(bool, u64, PeerIdx)> = Vec::with_capacity(self.slab.len());
         scratch.extend(
             self.iter()
                 .filter(|(_, p)| p.is_verified() && keep(p))
@@ -656,59 +654,68 @@ impl PeerTable {
         }
         scratch.sort_unstable();
         out.extend(scratch.iter().map(|&(_, _, i)| i));
-        self.scratch = scratch;
     }
 
     /// Up to `n` random active peers other than `exclude`, spread over as many network groups
-    /// as possible (§5 sharing). `random` draws a `u64` per call.
+    /// as possible (§5 sharing): in a random order of the active peers, first each peer whose
+    /// group is not yet shared, then the others. `random` draws a `u64` per call.
+    ///
+    /// The order is a Fisher–Yates shuffle of the slab drawn lazily, one position at a time as
+    /// the passes need it: a uniformly random order of all slots, read with the ineligible ones
+    /// skipped, is a uniformly random order of the eligible ones, and the passes usually stop
+    /// after about `n` of a hundred peers, so a share reads and draws for those only (it read
+    /// every entry and drew for each when the whole table was shuffled first).
     pub(crate) fn share(
-        &mut self,
+        &self,
         exclude: &SocketAddr,
         n: usize,
         mut random: impl FnMut() -> u64,
         out: &mut Vec<SocketAddr>,
     ) {
         let exclude = CompactAddr::new(exclude);
-        let mut pool = std::mem::take(&mut self.scratch);
-        pool.clear();
-        pool.extend(
-            self.iter()
-                .filter(|(_, p)| p.active && !p.is_at(&exclude))
-                .map(|(i, _)| (false, 0, i)),
-        );
-        // Fisher–Yates with the node's RNG.
-        for i in (1..pool.len()).rev() {
-            let j = (random() % (i as u64 + 1)) as usize;
-            pool.swap(i, j);
-        }
+        let slab = &self.slab;
+        let eligible = |idx: PeerIdx| {
+            slab.get(idx as usize)
+                .and_then(Option::as_ref)
+                .filter(|p| p.active && !p.is_at(&exclude))
+        };
+        let mut order: Vec<PeerIdx> = (0..slab.len() as PeerIdx).collect();
+        // order[..drawn] is shuffled; `taken` marks slots shared in the first pass.
+        let mut drawn = 0;
+        let mut draw = |order: &mut Vec<PeerIdx>, drawn: &mut usize| {
+            let remaining = (order.len() - *drawn) as u64;
+            let j = *drawn + (random() % remaining) as usize;
+            order.swap(*drawn, j);
+            *drawn += 1;
+        };
         let start = out.len();
-        // First pass: one peer per group; second pass: fill up with the rest.
-        for (taken, _, idx) in pool.iter_mut() {
-            if out.len() - start >= n {
-                break;
+        let mut taken = vec![false; order.len()];
+        let mut i = 0;
+        while i < order.len() && out.len() - start < n {
+            if i == drawn {
+                draw(&mut order, &mut drawn);
             }
-            let Some(peer) = self.slab[*idx as usize].as_ref() else {
-                continue;
-            };
-            let group_seen = out[start..]
-                .iter()
-                .any(|a| network_group(a) == peer.group());
-            if !group_seen {
-                out.push(peer.addr());
-                *taken = true;
+            if let Some(peer) = eligible(order[i]) {
+                let group = peer.group();
+                if !out[start..].iter().any(|a| network_group(a) == group) {
+                    out.push(peer.addr());
+                    taken[i] = true;
+                }
             }
+            i += 1;
         }
-        for (taken, _, idx) in pool.iter() {
-            if out.len() - start >= n {
-                break;
+        let mut i = 0;
+        while i < order.len() && out.len() - start < n {
+            if i == drawn {
+                draw(&mut order, &mut drawn);
             }
-            if !*taken {
-                if let Some(peer) = self.slab[*idx as usize].as_ref() {
+            if !taken[i] {
+                if let Some(peer) = eligible(order[i]) {
                     out.push(peer.addr());
                 }
             }
+            i += 1;
         }
-        self.scratch = pool;
     }
 
     /// Whether a random newcomer would likely find room: some bucket from the deepest one

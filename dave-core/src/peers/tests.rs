@@ -239,6 +239,54 @@ fn share_spreads_over_groups_and_excludes_asker() {
 }
 
 #[test]
+fn shares_every_eligible_peer_equally_often() {
+    // Twelve active peers of twelve groups, some inactive ones among them: over many shares of
+    // three, each active peer is shared about a quarter of the time (the lazy shuffle draws a
+    // uniform order), and an inactive one never.
+    let cfg = Config {
+        k: 16,
+        group_limit: 16,
+        group_limit_table: 64,
+        ..Config::default()
+    };
+    let mut table = PeerTable::new(NodeId(0), 0);
+    let mut active = Vec::new();
+    for net in 0..18u8 {
+        let peer = verified(u64::from(net + 1) << 58, addr(net, 1));
+        let Admit::Added(idx) = table.admit(peer, Time::ZERO, &cfg) else {
+            panic!("admitted");
+        };
+        if net % 3 != 2 {
+            table.get_mut(idx).unwrap().active = true;
+            active.push(addr(net, 1));
+        }
+    }
+    let mut seed = 11u64;
+    let mut rng = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 11
+    };
+    let rounds = 4000;
+    let mut counts = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for _ in 0..rounds {
+        out.clear();
+        table.share(&addr(200, 1), 3, &mut rng, &mut out);
+        assert_eq!(out.len(), 3);
+        for a in &out {
+            *counts.entry(*a).or_insert(0u32) += 1;
+        }
+    }
+    assert_eq!(counts.len(), active.len(), "{counts:?}");
+    for a in &active {
+        let share = f64::from(counts[a]) / f64::from(rounds);
+        assert!((share - 0.25).abs() < 0.04, "{a}: {share}");
+    }
+}
+
+#[test]
 fn schedule_orders_due_peers() {
     let mut table = PeerTable::new(NodeId(0), 0);
     let a = table.add_edge(addr(1, 1), Time::from_millis(5)).unwrap();
@@ -272,11 +320,7 @@ fn group_limits_of_zero_disable_them() {
     assert_eq!(table.group_count(network_group(&addr(7, 1))), 6);
     let mut candidates = Candidates::default();
     for host in 1..=10 {
-        let c = Candidate {
-            addr: addr(9, host),
-            group: network_group(&addr(9, host)),
-            ping: None,
-        };
+        let c = Candidate::new(&addr(9, host));
         assert_eq!(candidates.offer(c, 64, 0, 0), Offer::Added);
     }
 }
