@@ -102,7 +102,7 @@ impl Node {
     fn send_auth_pong(&mut self, to: SocketAddr, nonce: [u8; 32]) -> bool {
         let mut n = self.config.npeer_limit.min(u8::MAX as usize);
         if self.config.anti_amplification {
-            let allowance = self.amp.allowance(&to).min(usize::MAX as u64) as usize;
+            let allowance = self.allowance(&to).min(usize::MAX as u64) as usize;
             if allowance < AUTH_PONG_BASE {
                 self.reject(to, RejectReason::AmplificationLimit);
                 return false;
@@ -339,6 +339,7 @@ impl Node {
         let (addr, node_id) = (peer.addr(), peer.id);
         match self.peers.admit(peer, self.now, &self.config) {
             Admit::Added(_) => {
+                self.adopt_credit(&addr);
                 self.emit(Event::PeerAdded {
                     addr,
                     node_id,
@@ -351,6 +352,7 @@ impl Node {
                 node_id: evicted_id,
                 reliability,
             } => {
+                self.adopt_credit(&addr);
                 self.emit(Event::PeerEvicted {
                     addr: evicted,
                     node_id: evicted_id,
@@ -400,6 +402,7 @@ impl Node {
             let pending = self.peers.evictions.swap_remove(i);
             let (addr, node_id) = (pending.newcomer.addr(), pending.newcomer.id);
             if let Some((evicted, _)) = self.peers.settle_eviction(pending, now, &self.config) {
+                self.adopt_credit(&addr);
                 self.emit(Event::PeerEvicted {
                     addr: evicted.addr(),
                     node_id: evicted.id,

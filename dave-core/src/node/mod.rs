@@ -17,7 +17,7 @@
 //! - `amplification.rs`, `outbox.rs`: anti-amplification (§8) and the transmit queue.
 
 mod addr_discovery;
-mod amplification;
+pub(crate) mod amplification;
 mod anchors;
 mod challenge;
 mod handoff;
@@ -194,7 +194,6 @@ impl Node {
     /// A datagram arrived from `from`. Bad datagrams are dropped and counted, never a panic.
     pub fn handle_datagram(&mut self, now: Time, from: SocketAddr, bytes: &[u8]) {
         self.advance_clock(now);
-        let now = self.now;
         if self.addr.adopted() == Some(from) {
             self.reject(from, RejectReason::OwnAddress);
             return;
@@ -203,7 +202,7 @@ impl Node {
             self.reject(from, RejectReason::Oversized);
             return;
         }
-        self.amp.credit(from, bytes.len(), now);
+        self.credit(from, bytes.len());
         let msg = match Message::decode_with(bytes, &self.limits) {
             Ok(msg) => msg,
             Err(e) => {
@@ -436,7 +435,41 @@ impl Node {
         if !self.config.anti_amplification {
             return true;
         }
-        self.amp.try_spend(to, len)
+        match self.peers.by_addr(&to).and_then(|i| self.peers.get_mut(i)) {
+            Some(peer) => peer.credit.spend(len),
+            None => self.amp.try_spend(to, len),
+        }
+    }
+
+    /// Counts a datagram from `from` towards the 3× rule: in its peer entry if it is a table
+    /// peer, in the ledger otherwise (see `amplification`).
+    fn credit(&mut self, from: SocketAddr, len: usize) {
+        let now = self.now;
+        match self
+            .peers
+            .by_addr(&from)
+            .and_then(|i| self.peers.get_mut(i))
+        {
+            Some(peer) => peer.credit.earn(len, now),
+            None => self.amp.credit(from, len, now),
+        }
+    }
+
+    /// Bytes the 3× rule still allows to `to`.
+    fn allowance(&self, to: &SocketAddr) -> u64 {
+        match self.peers.peer_at(to) {
+            Some(peer) => peer.credit.allowance(),
+            None => self.amp.allowance(to),
+        }
+    }
+
+    /// Moves a newly admitted peer's ledger account into its entry.
+    fn adopt_credit(&mut self, addr: &SocketAddr) {
+        if let Some(credit) = self.amp.take(addr) {
+            if let Some(peer) = self.peers.by_addr(addr).and_then(|i| self.peers.get_mut(i)) {
+                peer.credit = credit;
+            }
+        }
     }
 
     /// Whether an address may enter the table or candidate list (§5, §6).

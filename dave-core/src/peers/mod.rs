@@ -23,6 +23,7 @@ use crate::addr::{CompactAddr, NetworkGroup, network_group};
 use crate::config::Config;
 use crate::id::{NodeId, RecordId};
 use crate::keyed_map::Fingerprints;
+use crate::node::amplification::Credit;
 use crate::slot_index::SlotIndex;
 use crate::time::{MaybeTime, Time};
 use crate::wire::PingKind;
@@ -123,6 +124,8 @@ pub(crate) struct Peer {
     /// Smoothed RTT in microseconds (`u32::MAX`: not measured), 4 bytes instead of 16.
     srtt_micros: u32,
     pub reliability: Reliability,
+    /// Its anti-amplification account (§8), kept here rather than in the node's ledger.
+    pub credit: Credit,
     /// Its k-bucket, if it is a bucketed peer (verified, not an edge).
     bucket: Option<u8>,
 }
@@ -143,6 +146,7 @@ impl Peer {
             next_ping: now,
             srtt_micros: u32::MAX,
             reliability: Reliability::default(),
+            credit: Credit::default(),
             bucket: None,
         }
     }
