@@ -28,25 +28,23 @@ const ARENA_KEEP: usize = 2 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     queue: VecDeque<(SocketAddr, usize, usize)>,
+    /// Encoded datagrams in `arena[..used]`; the bytes after it are scratch that stays
+    /// initialised, so queuing a datagram does not zero a datagram's worth of room first.
     arena: Vec<u8>,
+    used: usize,
 }
 
 impl Outbox {
     /// Encodes and queues a message; returns its length.
     pub(crate) fn push(&mut self, to: SocketAddr, msg: &Message<'_>) -> Result<usize, WireError> {
-        let start = self.arena.len();
-        self.arena.resize(start + MAX_DATAGRAM, 0);
-        match msg.encode(&mut self.arena[start..]) {
-            Ok(len) => {
-                self.arena.truncate(start + len);
-                self.queue.push_back((to, start, len));
-                Ok(len)
-            }
-            Err(e) => {
-                self.arena.truncate(start);
-                Err(e)
-            }
+        let start = self.used;
+        if self.arena.len() < start + MAX_DATAGRAM {
+            self.arena.resize(start + MAX_DATAGRAM, 0);
         }
+        let len = msg.encode(&mut self.arena[start..start + MAX_DATAGRAM])?;
+        self.used = start + len;
+        self.queue.push_back((to, start, len));
+        Ok(len)
     }
 
     /// Copies the next datagram into `buf` (which should hold [`MAX_DATAGRAM`] bytes). A buffer
@@ -59,10 +57,11 @@ impl Outbox {
                 buf[..len].copy_from_slice(&self.arena[start..start + len]);
             }
             if self.queue.is_empty() {
-                self.arena.clear();
+                self.used = 0;
                 // A burst (a re-propagation batch) may have grown the arena to megabytes; do not
                 // keep that for the node's lifetime.
                 if self.arena.capacity() > ARENA_KEEP {
+                    self.arena.truncate(ARENA_KEEP.min(MAX_DATAGRAM));
                     self.arena.shrink_to(ARENA_KEEP);
                     self.queue.shrink_to(ARENA_KEEP / MAX_DATAGRAM);
                 }
