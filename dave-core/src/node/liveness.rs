@@ -173,16 +173,18 @@ impl Node {
             return;
         }
         let candidate = Candidate::new(&addr);
-        let random = self.random_u64();
         let group_limit = if self.config.local && crate::addr::is_local(&addr) {
             usize::MAX
         } else {
             self.config.group_limit_table
         };
-        let offer =
-            self.peers
-                .candidates
-                .offer(candidate, self.config.max_candidates, group_limit, random);
+        let rng = &mut self.rng;
+        let offer = self.peers.candidates.offer(
+            candidate,
+            self.config.max_candidates,
+            group_limit,
+            || rand_core::Rng::next_u64(rng),
+        );
         let unpinged_referral = source == Source::Referral
             && offer == Offer::Known
             && !self.peers.candidates.is_pinged(&addr);

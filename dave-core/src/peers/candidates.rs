@@ -97,13 +97,13 @@ impl Candidates {
         self.list.iter_mut().find(|c| c.addr == addr)
     }
 
-    /// Offers an address; `random` picks the entry replaced when the list is full.
+    /// Offers an address; `random` (drawn only when the list is full) picks the entry replaced.
     pub(crate) fn offer(
         &mut self,
         candidate: Candidate,
         capacity: usize,
         group_limit: usize,
-        random: u64,
+        random: impl FnOnce() -> u64,
     ) -> Offer {
         // One pass for both questions: offers come a dozen per AUTH PONG.
         let mut same_group = 0;
@@ -123,6 +123,7 @@ impl Candidates {
         if self.list.len() >= capacity {
             // Replace a random candidate not yet pinged if there is one (losing it costs
             // nothing), else any: a pinged one's answer would then be refused.
+            let random = random();
             let unpinged = self.list.iter().filter(|c| c.ping.is_none()).count();
             let victim = if unpinged > 0 {
                 let pick = (random % unpinged as u64) as usize;
@@ -225,21 +226,21 @@ mod tests {
     fn bounded_random_replacement_and_group_cap() {
         let mut c = Candidates::default();
         for net in 0..10 {
-            assert_eq!(c.offer(cand(1, net), 4, 2, net as u64), Offer::Added);
+            assert_eq!(c.offer(cand(1, net), 4, 2, || net as u64), Offer::Added);
         }
         assert_eq!(c.len(), 4);
-        assert_eq!(c.offer(cand(1, 9), 4, 2, 0), Offer::Known);
+        assert_eq!(c.offer(cand(1, 9), 4, 2, || 0), Offer::Known);
         let mut c = Candidates::default();
-        assert_eq!(c.offer(cand(1, 0), 10, 2, 0), Offer::Added);
-        assert_eq!(c.offer(cand(2, 0), 10, 2, 0), Offer::Added);
-        assert_eq!(c.offer(cand(3, 0), 10, 2, 0), Offer::GroupFull);
+        assert_eq!(c.offer(cand(1, 0), 10, 2, || 0), Offer::Added);
+        assert_eq!(c.offer(cand(2, 0), 10, 2, || 0), Offer::Added);
+        assert_eq!(c.offer(cand(3, 0), 10, 2, || 0), Offer::GroupFull);
     }
 
     #[test]
     fn expiry_removes_unanswered_pings_only() {
         let mut c = Candidates::default();
-        c.offer(cand(1, 0), 10, 2, 0);
-        c.offer(cand(2, 1), 10, 2, 0);
+        c.offer(cand(1, 0), 10, 2, || 0);
+        c.offer(cand(2, 1), 10, 2, || 0);
         let ping = PendingPing::new(crate::wire::PingKind::Auth, Time::ZERO);
         c.get_mut(&cand(1, 0).addr()).unwrap().ping = Some(ping);
         assert_eq!(c.unpinged(7), Some(cand(2, 1).addr()));

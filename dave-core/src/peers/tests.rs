@@ -321,7 +321,7 @@ fn group_limits_of_zero_disable_them() {
     let mut candidates = Candidates::default();
     for host in 1..=10 {
         let c = Candidate::new(&addr(9, host));
-        assert_eq!(candidates.offer(c, 64, 0, 0), Offer::Added);
+        assert_eq!(candidates.offer(c, 64, 0, || 0), Offer::Added);
     }
 }
 
