@@ -127,8 +127,8 @@ fn a_pinned_key_cannot_change_and_kinds_must_match() {
             .peers()
             .find(|p| p.addr == edge.addr)
             .unwrap()
-            .public_key,
-        Some(edge.public_key())
+            .node_id,
+        Some(dave_core::id::NodeId::from_public_key(&edge.public_key()))
     );
 }
 

@@ -179,12 +179,12 @@ impl Node {
             self.config.group_limit_table
         };
         let rng = &mut self.rng;
-        let offer = self.peers.candidates.offer(
-            candidate,
-            self.config.max_candidates,
-            group_limit,
-            || rand_core::Rng::next_u64(rng),
-        );
+        let offer =
+            self.peers
+                .candidates
+                .offer(candidate, self.config.max_candidates, group_limit, || {
+                    rand_core::Rng::next_u64(rng)
+                });
         let unpinged_referral = source == Source::Referral
             && offer == Offer::Known
             && !self.peers.candidates.is_pinged(&addr);
@@ -260,11 +260,14 @@ impl Node {
         let rtt = now.saturating_duration_since(pending.sent());
 
         if let Some(auth) = &pong.auth {
-            let pinned = match pinged {
-                Pinged::Peer(idx) => self.peers.get(idx).and_then(|p| p.pubkey),
-                Pinged::Candidate => None,
+            let mismatch = match pinged {
+                Pinged::Peer(idx) => self
+                    .peers
+                    .get(idx)
+                    .is_some_and(|p| p.is_verified() && !p.holds_key(&auth.pubkey)),
+                Pinged::Candidate => false,
             };
-            if pinned.is_some_and(|k| k != auth.pubkey) {
+            if mismatch {
                 return self.reject(from, RejectReason::PinnedKeyMismatch);
             }
             let id = crate::id::NodeId::from_public_key(&auth.pubkey);
@@ -305,7 +308,7 @@ impl Node {
             return;
         };
         peer.ping = None;
-        let (addr, first_verification) = (peer.addr(), peer.pubkey.is_none());
+        let (addr, first_verification) = (peer.addr(), !peer.is_verified());
         match (&pong.auth, first_verification) {
             (Some(auth), true) => {
                 // An edge's first AUTH PONG pins its key.
@@ -469,7 +472,7 @@ impl Node {
                 continue;
             }
             if peer.edge
-                && peer.pubkey.is_some()
+                && peer.is_verified()
                 && silent.is_some_and(|s| s >= self.config.drop_after)
             {
                 // An edge is never dropped, but after DROP_AFTER of silence its pinned key is
@@ -481,7 +484,7 @@ impl Node {
             let Some(peer) = self.peers.get(idx) else {
                 continue;
             };
-            let reauth = peer.pubkey.is_none()
+            let reauth = !peer.is_verified()
                 || peer
                     .last_auth
                     .get()

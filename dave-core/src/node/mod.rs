@@ -337,7 +337,6 @@ impl Node {
         let table = self.peers.iter().map(|(_, p)| p.info());
         let candidates = self.peers.candidates.iter().map(|c| PeerInfo {
             addr: c.addr(),
-            public_key: None,
             node_id: None,
             state: PeerState::Candidate,
             is_edge: false,

@@ -56,8 +56,6 @@ pub enum PeerState {
 pub struct PeerInfo {
     /// Its address.
     pub addr: SocketAddr,
-    /// Its public key, once an AUTH PONG pinned it.
-    pub public_key: Option<[u8; 32]>,
     /// Its NodeId, once known.
     pub node_id: Option<NodeId>,
     /// Its state.
@@ -111,8 +109,13 @@ impl PendingPing {
 pub(crate) struct Peer {
     /// Its address, in 20 bytes (see [`CompactAddr`]); [`Peer::addr`] gives it back.
     addr: CompactAddr,
-    pub pubkey: Option<[u8; 32]>,
-    /// Meaningful once `pubkey` is set.
+    /// Whether an AUTH PONG pinned a public key to this address: its first 16 bytes are kept,
+    /// as the NodeId (bytes 0..8) and `key_check` (bytes 8..16). Another key matching those 128
+    /// bits would take about 2^128 key generations, so they pin the key as well as all 32
+    /// bytes would, in 8 bytes more than the NodeId instead of 33 (§5).
+    pinned: bool,
+    key_check: u64,
+    /// Meaningful once `pinned`.
     pub id: NodeId,
     pub edge: bool,
     pub verified_at: MaybeTime,
@@ -135,7 +138,8 @@ impl Peer {
     pub(crate) fn unverified(addr: SocketAddr, edge: bool, now: Time) -> Peer {
         Peer {
             addr: CompactAddr::new(&addr),
-            pubkey: None,
+            pinned: false,
+            key_check: 0,
             id: NodeId(0),
             edge,
             verified_at: MaybeTime::NONE,
@@ -160,8 +164,9 @@ impl Peer {
 
     /// Pins a public key after a correct AUTH PONG.
     pub(crate) fn pin(&mut self, pubkey: [u8; 32], now: Time, rtt: Duration) {
-        self.pubkey = Some(pubkey);
+        self.pinned = true;
         self.id = NodeId::from_public_key(&pubkey);
+        self.key_check = key_check(&pubkey);
         if self.verified_at.get().is_none() {
             self.verified_at = MaybeTime::some(now);
         }
@@ -203,11 +208,18 @@ impl Peer {
     }
 
     pub(crate) fn node_id(&self) -> Option<NodeId> {
-        self.pubkey.map(|_| self.id)
+        self.pinned.then_some(self.id)
     }
 
     pub(crate) fn is_verified(&self) -> bool {
-        self.pubkey.is_some()
+        self.pinned
+    }
+
+    /// Whether `pubkey` is the key pinned to this peer (false if none is).
+    pub(crate) fn holds_key(&self, pubkey: &[u8; 32]) -> bool {
+        self.pinned
+            && self.id == NodeId::from_public_key(pubkey)
+            && self.key_check == key_check(pubkey)
     }
 
     /// Whether this address has passed a round trip, which lifts the anti-amplification limit.
@@ -218,7 +230,7 @@ impl Peer {
     pub(crate) fn state(&self) -> PeerState {
         if self.active {
             PeerState::Active
-        } else if self.pubkey.is_some() {
+        } else if self.pinned {
             PeerState::Verified
         } else {
             PeerState::Candidate
@@ -228,7 +240,6 @@ impl Peer {
     pub(crate) fn info(&self) -> PeerInfo {
         PeerInfo {
             addr: self.addr(),
-            public_key: self.pubkey,
             node_id: self.node_id(),
             state: self.state(),
             is_edge: self.edge,
@@ -238,6 +249,13 @@ impl Peer {
             rtt: self.srtt(),
         }
     }
+}
+
+/// Bytes 8..16 of a public key, which with the NodeId (bytes 0..8) pin it.
+fn key_check(pubkey: &[u8; 32]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&pubkey[8..16]);
+    u64::from_le_bytes(bytes)
 }
 
 /// Why a verified newcomer did not enter the table at once.
@@ -442,7 +460,8 @@ impl PeerTable {
         if !peer.edge {
             return;
         }
-        let pinned = peer.pubkey.take().map(|_| peer.id);
+        let pinned = peer.node_id();
+        peer.pinned = false;
         peer.verified_at = MaybeTime::NONE;
         peer.last_pong = MaybeTime::NONE;
         peer.active = false;
@@ -480,7 +499,7 @@ impl PeerTable {
     /// Tries to place a newly verified peer (§5): group limits, bucket room, then
     /// test-before-evict against the worst incumbent.
     pub(crate) fn admit(&mut self, peer: Peer, now: Time, config: &Config) -> Admit {
-        if self.addr_taken(&peer.addr()) || peer.pubkey.is_none() {
+        if self.addr_taken(&peer.addr()) || !peer.pinned {
             return Admit::Duplicate;
         }
         let Some(bucket) = self.bucket_for(peer.id) else {

@@ -348,7 +348,7 @@ fn entries_stay_small() {
     // A simulated node keeps about a hundred entries, a hundred thousand nodes a run: the
     // slab's element size is the simulator's memory per node (docs/simulator.md).
     let size = std::mem::size_of::<Option<Peer>>();
-    assert!(size <= 136, "a peer entry takes {size} bytes");
+    assert!(size <= 112, "a peer entry takes {size} bytes");
     assert_eq!(std::mem::size_of::<Option<PendingPing>>(), 8);
 }
 
@@ -360,4 +360,17 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ping.kind(), kind);
         proptest::prop_assert_eq!(ping.sent(), Time::from_micros(micros));
     }
+}
+
+#[test]
+fn a_pin_holds_the_keys_first_sixteen_bytes() {
+    let key = key_for(5);
+    let peer = verified(5, addr(1, 1));
+    assert!(peer.holds_key(&key));
+    for byte in [2, 12] {
+        let mut other = key;
+        other[byte] ^= 1;
+        assert!(!peer.holds_key(&other), "byte {byte}");
+    }
+    assert!(!Peer::unverified(addr(1, 2), false, Time::ZERO).holds_key(&key));
 }
