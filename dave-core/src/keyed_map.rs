@@ -5,6 +5,8 @@
 //! `scenarios/scale-10k.json` at 2,000 nodes spent 22 % of its time in B-tree searches keyed by
 //! `SocketAddr` (the anti-amplification ledger, the peer table's address index, recently verified
 //! candidates), each a chain of cache misses through 11-key nodes. A hash map answers in one probe.
+//! (The peer table's indexes by address and NodeId have since moved to the more compact
+//! `slot_index`; these maps serve the ledger of strangers and the recently verified list.)
 //!
 //! Why a wrapper: a hash map's iteration order depends on its hasher and history, and the
 //! protocol's decisions must not (every run is a pure function of its seed). This type offers
@@ -105,7 +107,8 @@ impl<K, V> KeyedMap<K, V> {
 /// 64-bit fingerprints of addresses under a node's secret seed: a map keyed by fingerprint
 /// takes 8 bytes a key instead of a `SocketAddr`'s 32. Users decide what a collision (about
 /// 2^-64 per pair, and not something a peer can aim at without the seed) means: the peer table
-/// checks the address behind every hit, the ledger shares one account (still within 3×).
+/// hashes with them and checks the address behind every hit, the ledger shares one account
+/// (still within 3×), the recently verified list would remember one address too many.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Fingerprints(FixedState);
 

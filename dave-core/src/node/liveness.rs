@@ -572,7 +572,7 @@ impl Node {
 }
 
 /// The nonce of our ping of `kind` to `to` sent at `sent`: a keyed BLAKE3 under the node's
-/// secret nonce key, so a pending ping stores 16 bytes instead of 48 (every peer and
+/// secret nonce key, so a pending ping stores 8 bytes instead of 48 (every peer and
 /// candidate holds one) and its nonce is recomputed when the pong arrives. Unpredictable
 /// without the key, as a random nonce is; one pending ping per address, so unique where
 /// it matters.
