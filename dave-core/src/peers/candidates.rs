@@ -45,12 +45,19 @@ impl Candidate {
 #[derive(Debug, Default)]
 pub(crate) struct Candidates {
     list: Vec<Candidate>,
-    /// Addresses verified recently that did not enter the table: when, and the NodeId they
-    /// proved (lookups use it to rank and to write to such an address without a new ping).
-    /// Keyed by address fingerprint (24-byte entries instead of 48; a collision would only
-    /// make one address look recently verified, about 2^-64 per pair).
-    recent: KeyedMap<u64, (Time, NodeId)>,
+    /// Addresses verified recently that did not enter the table: when (wrapping milliseconds),
+    /// and the NodeId they proved. Keyed by 32 bits of the address's fingerprint: 16-byte
+    /// entries instead of 48, for a chance of about 224 / 2^32 per lookup that an unrelated
+    /// address looks recently verified — it is then not pinged as a candidate for a while,
+    /// nothing worse, and a peer cannot aim at it without the node's secret seed.
+    recent: KeyedMap<u32, (u32, NodeId)>,
     fingerprints: Fingerprints,
+}
+
+/// `now` in wrapping milliseconds (ages of minutes are all the list needs; the wrap comes
+/// every 49.7 days, long after any entry expired).
+fn wrapping_ms(now: Time) -> u32 {
+    (now.as_micros() / 1000) as u32
 }
 
 /// Most addresses remembered as recently verified: 7/8 of 256, the most a 256-bucket hash table
@@ -143,24 +150,33 @@ impl Candidates {
         Offer::Added
     }
 
+    fn recent_key(&self, addr: &SocketAddr) -> u32 {
+        (self.fingerprints.of(addr) >> 32) as u32
+    }
+
     /// Remembers an address that proved its identity but got no place in the table.
     pub(crate) fn remember(&mut self, addr: SocketAddr, id: NodeId, now: Time) {
-        let key = self.fingerprints.of(&addr);
+        let key = self.recent_key(&addr);
+        let now_ms = wrapping_ms(now);
         if !self.recent.contains_key(&key) && self.recent.len() >= RECENT_CAPACITY {
-            // Forget the oldest entry (a linear scan, only when full).
-            let oldest = self.recent.min_key_by(|_, (t, _)| *t);
+            // Forget the oldest entry (a linear scan, only when full): the longest age ranks
+            // smallest by its complement.
+            let oldest = self
+                .recent
+                .min_key_by(|_, (t, _)| u32::MAX - now_ms.wrapping_sub(*t));
             if let Some(oldest) = oldest {
                 self.recent.remove(&oldest);
             }
         }
-        self.recent.insert(key, (now, id));
+        self.recent.insert(key, (now_ms, id));
     }
 
     /// The NodeId an address proved within `ttl`, if it was remembered.
     pub(crate) fn recent(&self, addr: &SocketAddr, now: Time, ttl: Duration) -> Option<NodeId> {
+        let now_ms = wrapping_ms(now);
         self.recent
-            .get(&self.fingerprints.of(addr))
-            .filter(|(t, _)| now.saturating_duration_since(*t) < ttl)
+            .get(&self.recent_key(addr))
+            .filter(|(t, _)| u128::from(now_ms.wrapping_sub(*t)) < ttl.as_millis())
             .map(|&(_, id)| id)
     }
 
@@ -206,8 +222,9 @@ impl Candidates {
                 .as_ref()
                 .is_none_or(|p| now.saturating_duration_since(p.sent()) < validity)
         });
+        let now_ms = wrapping_ms(now);
         self.recent
-            .retain(|_, (t, _)| now.saturating_duration_since(*t) < remember_for);
+            .retain(|_, (t, _)| u128::from(now_ms.wrapping_sub(*t)) < remember_for.as_millis());
         self.recent.shrink_if_sparse();
         before - self.list.len()
     }
