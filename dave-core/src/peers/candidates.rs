@@ -50,8 +50,34 @@ pub(crate) struct Candidates {
     /// entries instead of 48, for a chance of about 224 / 2^32 per lookup that an unrelated
     /// address looks recently verified — it is then not pinged as a candidate for a while,
     /// nothing worse, and a peer cannot aim at it without the node's secret seed.
-    recent: KeyedMap<u32, (u32, NodeId)>,
+    recent: KeyedMap<u32, Remembered>,
     fingerprints: Fingerprints,
+}
+
+/// One recently verified address: when, and the NodeId it proved, in 12 bytes aligned to 4
+/// (a `(u32, NodeId)` pair would pad to 16, and its map entry to 24).
+#[derive(Clone, Copy, Debug)]
+struct Remembered {
+    at_ms: u32,
+    id: [u32; 2],
+}
+
+impl Remembered {
+    fn new(at_ms: u32, id: NodeId) -> Self {
+        Remembered {
+            at_ms,
+            id: [id.0 as u32, (id.0 >> 32) as u32],
+        }
+    }
+
+    fn id(&self) -> NodeId {
+        NodeId(u64::from(self.id[0]) | u64::from(self.id[1]) << 32)
+    }
+
+    /// Milliseconds since it was remembered.
+    fn age_ms(&self, now_ms: u32) -> u32 {
+        now_ms.wrapping_sub(self.at_ms)
+    }
 }
 
 /// `now` in wrapping milliseconds (ages of minutes are all the list needs; the wrap comes
@@ -161,14 +187,12 @@ impl Candidates {
         if !self.recent.contains_key(&key) && self.recent.len() >= RECENT_CAPACITY {
             // Forget the oldest entry (a linear scan, only when full): the longest age ranks
             // smallest by its complement.
-            let oldest = self
-                .recent
-                .min_key_by(|_, (t, _)| u32::MAX - now_ms.wrapping_sub(*t));
+            let oldest = self.recent.min_key_by(|_, r| u32::MAX - r.age_ms(now_ms));
             if let Some(oldest) = oldest {
                 self.recent.remove(&oldest);
             }
         }
-        self.recent.insert(key, (now_ms, id));
+        self.recent.insert(key, Remembered::new(now_ms, id));
     }
 
     /// The NodeId an address proved within `ttl`, if it was remembered.
@@ -176,8 +200,8 @@ impl Candidates {
         let now_ms = wrapping_ms(now);
         self.recent
             .get(&self.recent_key(addr))
-            .filter(|(t, _)| u128::from(now_ms.wrapping_sub(*t)) < ttl.as_millis())
-            .map(|&(_, id)| id)
+            .filter(|r| u128::from(r.age_ms(now_ms)) < ttl.as_millis())
+            .map(Remembered::id)
     }
 
     /// Whether a candidate has been pinged.
@@ -224,7 +248,7 @@ impl Candidates {
         });
         let now_ms = wrapping_ms(now);
         self.recent
-            .retain(|_, (t, _)| u128::from(now_ms.wrapping_sub(*t)) < remember_for.as_millis());
+            .retain(|_, r| u128::from(r.age_ms(now_ms)) < remember_for.as_millis());
         self.recent.shrink_if_sparse();
         before - self.list.len()
     }
@@ -279,6 +303,13 @@ mod tests {
         );
         assert!(c.remove(&cand(1, 0).addr()).is_none());
         assert!(c.remove(&cand(2, 1).addr()).is_some());
+    }
+
+    #[test]
+    fn a_remembered_entry_is_twelve_bytes_and_keeps_its_node_id() {
+        assert_eq!(std::mem::size_of::<(u32, Remembered)>(), 16);
+        let id = NodeId(0x0123_4567_89ab_cdef);
+        assert_eq!(Remembered::new(5, id).id(), id);
     }
 
     #[test]
