@@ -101,9 +101,10 @@ pub struct Node {
     neighbourhood: Vec<NodeId>,
     /// Where the running re-propagation sweep stands (§8).
     republish_cursor: Option<RecordId>,
-    /// When the anchors were last announced, and what they were (§5 anchors).
+    /// When the anchors were last announced, and a digest of what they were (§5 anchors): the
+    /// list itself went to the driver, and a copy here would cost 1 KB a node.
     anchors_announced: Option<Time>,
-    last_anchors: Vec<SocketAddr>,
+    last_anchors: [u8; 32],
     /// Secret key of the ping nonces (derived from the RNG seed; see `ping_nonce`).
     nonce_key: [u8; 32],
 }
@@ -156,7 +157,7 @@ impl Node {
             scratch_ids: Vec::new(),
             republish_cursor: None,
             anchors_announced: None,
-            last_anchors: Vec::new(),
+            last_anchors: [0; 32],
             nonce_key: blake3::derive_key("dave v1 ping nonce key", &rng_seed),
             refresh_interval: config.activate_after + config.ping_every,
             join_retry: lookup::JOIN_RETRY_MIN,
