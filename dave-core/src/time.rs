@@ -62,6 +62,13 @@ impl Time {
         self.0 / 1000
     }
 
+    /// Whole milliseconds since the epoch modulo 2^32, for compact timestamps that only ever
+    /// measure ages of seconds or minutes (`wrapping_sub` of two gives the age; the wrap comes
+    /// every 49.7 days).
+    pub const fn wrapping_millis(self) -> u32 {
+        (self.0 / 1000) as u32
+    }
+
     /// How long after `earlier` this is, or zero if it is not after it.
     pub fn saturating_duration_since(self, earlier: Time) -> Duration {
         Duration::from_micros(self.0.saturating_sub(earlier.0))

@@ -59,11 +59,6 @@ pub(crate) struct Credit {
 /// [`CREDIT_LAPSE`] in milliseconds.
 const LAPSE_MS: u32 = CREDIT_LAPSE.as_millis() as u32;
 
-/// `now` in wrapping milliseconds.
-fn wrapping_ms(now: Time) -> u32 {
-    (now.as_micros() / 1000) as u32
-}
-
 impl Credit {
     /// What `3 × ceil(sent / 3) − sent` leaves: the allowance a lapse resets to.
     fn rounding(&self) -> u32 {
@@ -72,7 +67,7 @@ impl Credit {
 
     /// Milliseconds since the last datagram.
     fn silence_ms(&self, now: Time) -> u32 {
-        wrapping_ms(now).wrapping_sub(self.last_ms)
+        now.wrapping_millis().wrapping_sub(self.last_ms)
     }
 
     /// Whether unspent allowance has lapsed by `now`.
@@ -93,7 +88,7 @@ impl Credit {
         let most = CREDIT_CAP as u32 + self.rounding();
         // At most CREDIT_CAP + 2 = 1442: fits 16 bits.
         self.allowance = u16::try_from(allowance.saturating_add(earned).min(most)).unwrap_or(0);
-        self.last_ms = wrapping_ms(now);
+        self.last_ms = now.wrapping_millis();
     }
 
     /// Spends `len` bytes of answer if the 3× allowance has room.

@@ -435,7 +435,7 @@ impl Node {
         if !self.config.anti_amplification {
             return true;
         }
-        match self.peers.by_addr(&to).and_then(|i| self.peers.get_mut(i)) {
+        match self.peers.peer_at_mut(&to) {
             Some(peer) => peer.credit.spend(len),
             None => self.amp.try_spend(to, len),
         }
@@ -445,11 +445,7 @@ impl Node {
     /// peer, in the ledger otherwise (see `amplification`).
     fn credit(&mut self, from: SocketAddr, len: usize) {
         let now = self.now;
-        match self
-            .peers
-            .by_addr(&from)
-            .and_then(|i| self.peers.get_mut(i))
-        {
+        match self.peers.peer_at_mut(&from) {
             Some(peer) => peer.credit.earn(len, now),
             None => self.amp.credit(from, len, now),
         }
@@ -466,7 +462,7 @@ impl Node {
     /// Moves a newly admitted peer's ledger account into its entry.
     fn adopt_credit(&mut self, addr: &SocketAddr) {
         if let Some(credit) = self.amp.take(addr) {
-            if let Some(peer) = self.peers.by_addr(addr).and_then(|i| self.peers.get_mut(i)) {
+            if let Some(peer) = self.peers.peer_at_mut(addr) {
                 peer.credit = credit;
             }
         }

@@ -80,12 +80,6 @@ impl Remembered {
     }
 }
 
-/// `now` in wrapping milliseconds (ages of minutes are all the list needs; the wrap comes
-/// every 49.7 days, long after any entry expired).
-fn wrapping_ms(now: Time) -> u32 {
-    (now.as_micros() / 1000) as u32
-}
-
 /// Most addresses remembered as recently verified: 7/8 of 256, the most a 256-bucket hash table
 /// holds (256 entries would double it to 512 buckets, 12 KB in every node of a full network).
 const RECENT_CAPACITY: usize = 224;
@@ -183,7 +177,7 @@ impl Candidates {
     /// Remembers an address that proved its identity but got no place in the table.
     pub(crate) fn remember(&mut self, addr: SocketAddr, id: NodeId, now: Time) {
         let key = self.recent_key(&addr);
-        let now_ms = wrapping_ms(now);
+        let now_ms = now.wrapping_millis();
         if !self.recent.contains_key(&key) && self.recent.len() >= RECENT_CAPACITY {
             // Forget the oldest entry (a linear scan, only when full): the longest age ranks
             // smallest by its complement.
@@ -197,7 +191,7 @@ impl Candidates {
 
     /// The NodeId an address proved within `ttl`, if it was remembered.
     pub(crate) fn recent(&self, addr: &SocketAddr, now: Time, ttl: Duration) -> Option<NodeId> {
-        let now_ms = wrapping_ms(now);
+        let now_ms = now.wrapping_millis();
         self.recent
             .get(&self.recent_key(addr))
             .filter(|r| u128::from(r.age_ms(now_ms)) < ttl.as_millis())
@@ -246,7 +240,7 @@ impl Candidates {
                 .as_ref()
                 .is_none_or(|p| now.saturating_duration_since(p.sent()) < validity)
         });
-        let now_ms = wrapping_ms(now);
+        let now_ms = now.wrapping_millis();
         self.recent
             .retain(|_, r| u128::from(r.age_ms(now_ms)) < remember_for.as_millis());
         self.recent.shrink_if_sparse();

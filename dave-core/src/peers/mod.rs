@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU64;
 use std::time::Duration;
 
-use crate::addr::{CompactAddr, NetworkGroup, network_group};
+use crate::addr::{CompactAddr, NetworkGroup};
 use crate::config::Config;
 use crate::id::{NodeId, RecordId};
 use crate::keyed_map::Fingerprints;
@@ -343,10 +343,6 @@ impl PeerTable {
         })
     }
 
-    fn addr_taken(&self, addr: &SocketAddr) -> bool {
-        self.by_addr(addr).is_some()
-    }
-
     pub(crate) fn by_id(&self, id: NodeId) -> Option<PeerIdx> {
         self.by_id.find(self.fingerprints.of_key(&id), |i| {
             self.get(i).is_some_and(|p| p.node_id() == Some(id))
@@ -363,6 +359,11 @@ impl PeerTable {
 
     pub(crate) fn peer_at(&self, addr: &SocketAddr) -> Option<&Peer> {
         self.get(self.by_addr(addr)?)
+    }
+
+    pub(crate) fn peer_at_mut(&mut self, addr: &SocketAddr) -> Option<&mut Peer> {
+        let idx = self.by_addr(addr)?;
+        self.get_mut(idx)
     }
 
     /// Every peer (edges and bucketed) in slab order.
@@ -418,7 +419,7 @@ impl PeerTable {
 
     /// Adds a configured edge (§5: kept forever, outside every limit).
     pub(crate) fn add_edge(&mut self, addr: SocketAddr, now: Time) -> Option<PeerIdx> {
-        if self.addr_taken(&addr) {
+        if self.by_addr(&addr).is_some() {
             return None;
         }
         Some(self.place(Peer::unverified(addr, true, now)))
@@ -441,13 +442,11 @@ impl PeerTable {
         };
         let previous = peer.node_id();
         peer.pin(pubkey, now, rtt);
-        match previous {
-            Some(old) if old == id => {}
-            Some(old) => {
+        if previous != Some(id) {
+            if let Some(old) = previous {
                 self.unindex_id(old, idx);
-                self.index_id(id, idx);
             }
-            None => self.index_id(id, idx),
+            self.index_id(id, idx);
         }
         true
     }
@@ -476,16 +475,20 @@ impl PeerTable {
         if config.local && crate::addr::is_local(&peer.addr()) {
             return true;
         }
-        let group = peer.group();
         let (mut in_table, mut in_bucket) = (0, 0);
-        for (_, p) in self.iter().filter(|(_, p)| p.group() == group) {
-            if let Some(b) = p.bucket {
-                in_table += 1;
-                in_bucket += usize::from(usize::from(b) == bucket);
-            }
+        for p in self.bucketed_in_group(peer.group()) {
+            in_table += 1;
+            in_bucket += usize::from(p.bucket.map(usize::from) == Some(bucket));
         }
         within_limit(in_table, config.group_limit_table)
             && within_limit(in_bucket, config.group_limit)
+    }
+
+    /// The bucketed (non-edge, verified) peers of one network group.
+    fn bucketed_in_group(&self, group: NetworkGroup) -> impl Iterator<Item = &Peer> {
+        self.iter()
+            .map(|(_, p)| p)
+            .filter(move |p| p.bucket.is_some() && p.group() == group)
     }
 
     /// The bucket a verified NodeId belongs in, unless it is ours or already present.
@@ -499,7 +502,7 @@ impl PeerTable {
     /// Tries to place a newly verified peer (§5): group limits, bucket room, then
     /// test-before-evict against the worst incumbent.
     pub(crate) fn admit(&mut self, peer: Peer, now: Time, config: &Config) -> Admit {
-        if self.addr_taken(&peer.addr()) || !peer.pinned {
+        if self.by_addr(&peer.addr()).is_some() || !peer.pinned {
             return Admit::Duplicate;
         }
         let Some(bucket) = self.bucket_for(peer.id) else {
@@ -696,48 +699,34 @@ impl PeerTable {
         out: &mut Vec<SocketAddr>,
     ) {
         let exclude = CompactAddr::new(exclude);
-        let slab = &self.slab;
-        let eligible = |idx: PeerIdx| {
-            slab.get(idx as usize)
-                .and_then(Option::as_ref)
-                .filter(|p| p.active && !p.is_at(&exclude))
-        };
-        let mut order: Vec<PeerIdx> = (0..slab.len() as PeerIdx).collect();
-        // order[..drawn] is shuffled; `taken` marks slots shared in the first pass.
-        let mut drawn = 0;
-        let mut draw = |order: &mut Vec<PeerIdx>, drawn: &mut usize| {
-            let remaining = (order.len() - *drawn) as u64;
-            let j = *drawn + (random() % remaining) as usize;
-            order.swap(*drawn, j);
-            *drawn += 1;
-        };
+        let eligible = |idx: PeerIdx| self.get(idx).filter(|p| p.active && !p.is_at(&exclude));
+        let mut order = LazyShuffle::new(self.slab.len());
         let start = out.len();
+        // First pass: one peer per group; `taken` marks the positions it shared.
+        let mut groups: Vec<NetworkGroup> = Vec::with_capacity(n);
         let mut taken = vec![false; order.len()];
-        let mut i = 0;
-        while i < order.len() && out.len() - start < n {
-            if i == drawn {
-                draw(&mut order, &mut drawn);
+        for (i, taken) in taken.iter_mut().enumerate() {
+            if out.len() - start >= n {
+                break;
             }
-            if let Some(peer) = eligible(order[i]) {
-                let group = peer.group();
-                if !out[start..].iter().any(|a| network_group(a) == group) {
+            if let Some(peer) = eligible(order.at(i, &mut random)) {
+                if !groups.contains(&peer.group()) {
+                    groups.push(peer.group());
                     out.push(peer.addr());
-                    taken[i] = true;
+                    *taken = true;
                 }
             }
-            i += 1;
         }
-        let mut i = 0;
-        while i < order.len() && out.len() - start < n {
-            if i == drawn {
-                draw(&mut order, &mut drawn);
+        // Second pass: fill up with the others, in the same order.
+        for (i, taken) in taken.iter().enumerate() {
+            if out.len() - start >= n {
+                break;
             }
-            if !taken[i] {
-                if let Some(peer) = eligible(order[i]) {
+            if !taken {
+                if let Some(peer) = eligible(order.at(i, &mut random)) {
                     out.push(peer.addr());
                 }
             }
-            i += 1;
         }
     }
 
@@ -756,9 +745,38 @@ impl PeerTable {
     /// Number of non-edge bucketed peers of a group (for tests and metrics).
     #[cfg(test)]
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
-        self.iter()
-            .filter(|(_, p)| p.group() == group && p.bucket.is_some())
-            .count()
+        self.bucketed_in_group(group).count()
+    }
+}
+
+/// A Fisher–Yates shuffle of the slots `0..len`, drawn one position at a time as it is read.
+struct LazyShuffle {
+    order: Vec<PeerIdx>,
+    /// `order[..drawn]` is shuffled.
+    drawn: usize,
+}
+
+impl LazyShuffle {
+    fn new(len: usize) -> Self {
+        LazyShuffle {
+            order: (0..len as PeerIdx).collect(),
+            drawn: 0,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The slot at position `i < len`, drawing the positions up to it that are not drawn yet.
+    fn at(&mut self, i: usize, random: &mut impl FnMut() -> u64) -> PeerIdx {
+        while self.drawn <= i {
+            let remaining = (self.order.len() - self.drawn) as u64;
+            let j = self.drawn + (random() % remaining) as usize;
+            self.order.swap(self.drawn, j);
+            self.drawn += 1;
+        }
+        self.order[i]
     }
 }
 

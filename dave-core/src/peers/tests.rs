@@ -1,6 +1,7 @@
 //! Unit tests of the peer table (§5).
 
 use super::*;
+use crate::addr::network_group;
 
 fn key_for(id: u64) -> [u8; 32] {
     let mut k = [0u8; 32];
@@ -15,6 +16,26 @@ fn addr(net: u8, host: u8) -> SocketAddr {
 
 fn verified(id: u64, a: SocketAddr) -> Peer {
     Peer::verified(a, key_for(id), Time::ZERO, Duration::from_millis(10))
+}
+
+/// Buckets of `k` with group limits that never bind (every test peer has its own group).
+fn roomy_config(k: usize) -> Config {
+    Config {
+        k,
+        group_limit: k,
+        group_limit_table: 64,
+        ..Config::default()
+    }
+}
+
+/// A deterministic stand-in for the node's RNG: a 64-bit LCG with the given increment.
+fn lcg(mut seed: u64, increment: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(increment);
+        seed >> 11
+    }
 }
 
 fn config() -> Config {
@@ -170,12 +191,7 @@ fn edges_are_outside_limits_and_duplicates_refused() {
 
 #[test]
 fn closest_prefers_reliable_then_distance() {
-    let cfg = Config {
-        k: 8,
-        group_limit: 8,
-        group_limit_table: 64,
-        ..Config::default()
-    };
+    let cfg = roomy_config(8);
     let mut table = PeerTable::new(NodeId(0), 0);
     for i in 1..=6u64 {
         table.admit(verified(i << 60, addr(i as u8, 1)), Time::ZERO, &cfg);
@@ -202,12 +218,7 @@ fn closest_prefers_reliable_then_distance() {
 
 #[test]
 fn share_spreads_over_groups_and_excludes_asker() {
-    let cfg = Config {
-        k: 8,
-        group_limit: 8,
-        group_limit_table: 64,
-        ..Config::default()
-    };
+    let cfg = roomy_config(8);
     let mut table = PeerTable::new(NodeId(0), 0);
     let mut n = 1u64;
     for net in 0..3u8 {
@@ -220,11 +231,7 @@ fn share_spreads_over_groups_and_excludes_asker() {
             table.get_mut(idx).unwrap().active = true;
         }
     }
-    let mut seed = 7u64;
-    let mut rng = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        seed >> 11
-    };
+    let mut rng = lcg(7, 1);
     let mut out = Vec::new();
     table.share(&addr(0, 1), 3, &mut rng, &mut out);
     assert_eq!(out.len(), 3);
@@ -243,12 +250,7 @@ fn shares_every_eligible_peer_equally_often() {
     // Twelve active peers of twelve groups, some inactive ones among them: over many shares of
     // three, each active peer is shared about a quarter of the time (the lazy shuffle draws a
     // uniform order), and an inactive one never.
-    let cfg = Config {
-        k: 16,
-        group_limit: 16,
-        group_limit_table: 64,
-        ..Config::default()
-    };
+    let cfg = roomy_config(16);
     let mut table = PeerTable::new(NodeId(0), 0);
     let mut active = Vec::new();
     for net in 0..18u8 {
@@ -261,13 +263,7 @@ fn shares_every_eligible_peer_equally_often() {
             active.push(addr(net, 1));
         }
     }
-    let mut seed = 11u64;
-    let mut rng = || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        seed >> 11
-    };
+    let mut rng = lcg(11, 1442695040888963407);
     let rounds = 4000;
     let mut counts = std::collections::BTreeMap::new();
     let mut out = Vec::new();
