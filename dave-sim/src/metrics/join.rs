@@ -54,8 +54,10 @@ pub struct JoinTracker {
     pub times: Vec<JoinTime>,
     /// Starts cut short before they joined or the window passed.
     pub censored: u64,
-    /// Table sizes by curve step (time since start ÷ CURVE_BUCKET_US).
-    pub curve: BTreeMap<u64, Vec<f64>>,
+    /// How many starts had each table size, by curve step (time since start ÷
+    /// CURVE_BUCKET_US). Counts, not one value per start: a list per step held 8 bytes for every
+    /// step of every start (1 KB a node of a 100,000-node run), and the band needs only ranks.
+    pub curve: BTreeMap<u64, BTreeMap<u32, u64>>,
 }
 
 impl JoinTracker {
@@ -127,10 +129,13 @@ impl JoinTracker {
             }
             if curve_due {
                 o.last_bucket = Some(bucket);
-                self.curve
+                let size = u32::try_from(table.len()).unwrap_or(u32::MAX);
+                *self
+                    .curve
                     .entry(bucket)
                     .or_default()
-                    .push(table.len() as f64);
+                    .entry(size)
+                    .or_default() += 1;
             }
             if since >= JOIN_WINDOW_US {
                 let o = self.open.swap_remove(i);
@@ -193,17 +198,34 @@ impl JoinTracker {
         self.curve
             .iter()
             .map(|(&b, sizes)| {
-                let mut v = sizes.clone();
                 let t = (b * CURVE_BUCKET_US) as f64 / 1e6;
                 (
                     t,
-                    quantile(&mut v, 0.1),
-                    quantile(&mut v, 0.5),
-                    quantile(&mut v, 0.9),
+                    counted_rank(sizes, 0.1),
+                    counted_rank(sizes, 0.5),
+                    counted_rank(sizes, 0.9),
                 )
             })
             .collect()
     }
+}
+
+/// The nearest-rank quantile `q` (the rule of [`nearest_rank`](super::stats::nearest_rank)) of the values that `counts`
+/// holds with multiplicities; NaN when it holds none.
+fn counted_rank(counts: &BTreeMap<u32, u64>, q: f64) -> f64 {
+    let total: u64 = counts.values().sum();
+    if total == 0 {
+        return f64::NAN;
+    }
+    let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).clamp(1, total);
+    let mut seen = 0;
+    for (&value, &n) in counts {
+        seen += n;
+        if seen >= rank {
+            return f64::from(value);
+        }
+    }
+    f64::NAN
 }
 
 /// The `want` NodeIds of `sorted` (sorted by NodeId) closest to `own` by XOR among the nodes
@@ -251,6 +273,23 @@ fn closest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn counted_ranks_match_ranks_of_the_values(
+            values in proptest::collection::vec(0u32..40, 0..60),
+            q in 0.0f64..=1.0,
+        ) {
+            let mut counts = BTreeMap::new();
+            for &v in &values {
+                *counts.entry(v).or_insert(0u64) += 1;
+            }
+            let mut listed: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+            let expected = quantile(&mut listed, q);
+            let got = counted_rank(&counts, q);
+            proptest::prop_assert!(got == expected || (got.is_nan() && expected.is_nan()));
+        }
+    }
 
     #[test]
     fn closest_matches_a_full_sort() {
@@ -328,7 +367,11 @@ mod tests {
                 ms: 100.0
             }]
         );
-        assert_eq!(t.curve.get(&0), Some(&vec![2.0]), "one size per curve step");
+        assert_eq!(
+            t.curve.get(&0),
+            Some(&BTreeMap::from([(2, 1)])),
+            "one size per curve step"
+        );
     }
 
     #[test]
