@@ -13,8 +13,8 @@
 
 mod candidates;
 mod reliability;
+mod schedule;
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::num::NonZeroU64;
 use std::time::Duration;
@@ -27,6 +27,8 @@ use crate::node::amplification::Credit;
 use crate::slot_index::SlotIndex;
 use crate::time::{MaybeTime, Time};
 use crate::wire::PingKind;
+
+use schedule::Schedule;
 
 pub(crate) use candidates::{Candidate, Candidates, Offer};
 pub use reliability::Reliability;
@@ -124,14 +126,20 @@ pub(crate) struct Peer {
     pub active: bool,
     pub ping: Option<PendingPing>,
     pub next_ping: Time,
+    /// Its position in the table's schedule ([`schedule::OFF_SCHEDULE`]: not on it).
+    schedule_pos: u32,
     /// Smoothed RTT in microseconds (`u32::MAX`: not measured), 4 bytes instead of 16.
     srtt_micros: u32,
     pub reliability: Reliability,
     /// Its anti-amplification account (§8), kept here rather than in the node's ledger.
     pub credit: Credit,
-    /// Its k-bucket, if it is a bucketed peer (verified, not an edge).
-    bucket: Option<u8>,
+    /// Its k-bucket if it is a bucketed peer (verified, not an edge), else [`NO_BUCKET`]: a
+    /// byte, not an `Option<u8>`, leaves the entry room for `schedule_pos` within 112 bytes.
+    bucket: u8,
 }
+
+/// `Peer::bucket` of an edge or an unverified peer.
+const NO_BUCKET: u8 = u8::MAX;
 
 impl Peer {
     /// A peer known only by address (an edge before its first AUTH PONG).
@@ -148,10 +156,11 @@ impl Peer {
             active: false,
             ping: None,
             next_ping: now,
+            schedule_pos: schedule::OFF_SCHEDULE,
             srtt_micros: u32::MAX,
             reliability: Reliability::default(),
             credit: Credit::default(),
-            bucket: None,
+            bucket: NO_BUCKET,
         }
     }
 
@@ -200,6 +209,11 @@ impl Peer {
     /// Whether it sits at `addr` (compared without flow label and scope id).
     pub(crate) fn is_at(&self, addr: &CompactAddr) -> bool {
         self.addr == *addr
+    }
+
+    /// Its k-bucket, if it is a bucketed peer.
+    fn bucket(&self) -> Option<usize> {
+        (self.bucket != NO_BUCKET).then_some(usize::from(self.bucket))
     }
 
     /// Its network group (derived, not stored: 8 bytes less per entry).
@@ -306,7 +320,7 @@ pub(crate) struct PeerTable {
     /// Peers in each k-bucket.
     bucket_len: [u16; BUCKETS],
     /// When each peer is next due for maintenance (ping, deactivation, drop).
-    schedule: BTreeSet<(Time, PeerIdx)>,
+    schedule: Schedule,
     pub candidates: Candidates,
     pub evictions: Vec<PendingEviction>,
 }
@@ -322,7 +336,7 @@ impl PeerTable {
             by_id: SlotIndex::default(),
             fingerprints: Fingerprints::with_seed(map_seed),
             bucket_len: [0; BUCKETS],
-            schedule: BTreeSet::new(),
+            schedule: Schedule::default(),
             candidates: Candidates::with_seed(map_seed),
             evictions: Vec::new(),
         }
@@ -389,31 +403,29 @@ impl PeerTable {
 
     /// The peers of one bucket, in slab order.
     fn bucket_members(&self, bucket: usize) -> impl Iterator<Item = (PeerIdx, &Peer)> {
-        self.iter()
-            .filter(move |(_, p)| p.bucket.map(usize::from) == Some(bucket))
+        self.iter().filter(move |(_, p)| p.bucket() == Some(bucket))
     }
 
     /// The earliest time a peer is due for maintenance.
     pub(crate) fn next_due(&self) -> Option<Time> {
-        self.schedule.first().map(|&(t, _)| t)
+        self.schedule.first(&self.slab).map(|(t, _)| t)
     }
 
     /// Takes the next peer due at or before `now` off the schedule.
     pub(crate) fn pop_due(&mut self, now: Time) -> Option<PeerIdx> {
-        let &(t, idx) = self.schedule.first()?;
+        let (t, _) = self.schedule.first(&self.slab)?;
         if t > now {
             return None;
         }
-        self.schedule.pop_first();
-        Some(idx)
+        self.schedule.pop(&mut self.slab)
     }
 
     /// Puts a peer back on the schedule at `at`.
     pub(crate) fn reschedule(&mut self, idx: PeerIdx, at: Time) {
+        self.schedule.remove(&mut self.slab, idx);
         if let Some(peer) = self.slab.get_mut(idx as usize).and_then(Option::as_mut) {
-            self.schedule.remove(&(peer.next_ping, idx));
             peer.next_ping = at;
-            self.schedule.insert((at, idx));
+            self.schedule.insert(&mut self.slab, idx);
         }
     }
 
@@ -478,7 +490,7 @@ impl PeerTable {
         let (mut in_table, mut in_bucket) = (0, 0);
         for p in self.bucketed_in_group(peer.group()) {
             in_table += 1;
-            in_bucket += usize::from(p.bucket.map(usize::from) == Some(bucket));
+            in_bucket += usize::from(p.bucket() == Some(bucket));
         }
         within_limit(in_table, config.group_limit_table)
             && within_limit(in_bucket, config.group_limit)
@@ -488,7 +500,7 @@ impl PeerTable {
     fn bucketed_in_group(&self, group: NetworkGroup) -> impl Iterator<Item = &Peer> {
         self.iter()
             .map(|(_, p)| p)
-            .filter(move |p| p.bucket.is_some() && p.group() == group)
+            .filter(move |p| p.bucket().is_some() && p.group() == group)
     }
 
     /// The bucket a verified NodeId belongs in, unless it is ours or already present.
@@ -567,7 +579,7 @@ impl PeerTable {
     }
 
     fn bucket_of(&self, idx: PeerIdx) -> Option<usize> {
-        self.get(idx)?.bucket.map(usize::from)
+        self.get(idx)?.bucket()
     }
 
     /// Settles a test-before-evict whose deadline passed: returns `(evicted incumbent, admitted
@@ -583,7 +595,7 @@ impl PeerTable {
             .last_pong
             .get()
             .is_some_and(|t| t > pending.started)
-            || incumbent.bucket.is_none()
+            || incumbent.bucket().is_none()
         {
             return None;
         }
@@ -614,24 +626,26 @@ impl PeerTable {
         };
         self.by_addr
             .insert(self.fingerprints.of_key(&peer.addr), idx);
-        peer.bucket = None;
+        peer.bucket = NO_BUCKET;
+        peer.schedule_pos = schedule::OFF_SCHEDULE;
         if let Some(id) = peer.node_id() {
             self.index_id(id, idx);
             if !peer.edge {
                 if let Some(bucket) = self.own_id.bucket_index(id) {
                     self.bucket_len[bucket] += 1;
-                    // BUCKETS is 64: every bucket index fits a byte.
-                    peer.bucket = u8::try_from(bucket).ok();
+                    // BUCKETS is 64: every bucket index fits a byte, below NO_BUCKET.
+                    peer.bucket = u8::try_from(bucket).unwrap_or(NO_BUCKET);
                 }
             }
         }
-        self.schedule.insert((peer.next_ping, idx));
         self.slab[idx as usize] = Some(peer);
+        self.schedule.insert(&mut self.slab, idx);
         idx
     }
 
     /// Removes a peer from every index; returns it.
     pub(crate) fn remove(&mut self, idx: PeerIdx) -> Option<Peer> {
+        self.schedule.remove(&mut self.slab, idx);
         let peer = self.slab.get_mut(idx as usize)?.take()?;
         self.free.push(idx);
         self.by_addr
@@ -639,12 +653,11 @@ impl PeerTable {
         if let Some(id) = peer.node_id() {
             self.unindex_id(id, idx);
         }
-        if let Some(bucket) = peer.bucket {
-            if let Some(count) = self.bucket_len.get_mut(usize::from(bucket)) {
+        if let Some(bucket) = peer.bucket() {
+            if let Some(count) = self.bucket_len.get_mut(bucket) {
                 *count = count.saturating_sub(1);
             }
         }
-        self.schedule.remove(&(peer.next_ping, idx));
         self.evictions.retain(|e| e.incumbent != idx);
         Some(peer)
     }

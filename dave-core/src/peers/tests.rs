@@ -370,3 +370,76 @@ fn a_pin_holds_the_keys_first_sixteen_bytes() {
     }
     assert!(!Peer::unverified(addr(1, 2), false, Time::ZERO).holds_key(&key));
 }
+
+/// One step of the schedule model test: add an edge due at a time, reschedule, remove, or pop.
+#[derive(Clone, Debug)]
+enum ScheduleOp {
+    Add(u8, u16),
+    Reschedule(u8, u16),
+    Remove(u8),
+    Pop(u16),
+}
+
+fn schedule_op() -> impl proptest::strategy::Strategy<Value = ScheduleOp> {
+    use proptest::prelude::*;
+    // 64 times for up to 48 peers, so ties (broken by index) happen; hosts from a small range so
+    // operations meet peers already in the table.
+    prop_oneof![
+        (0u8..48, 0u16..64).prop_map(|(h, t)| ScheduleOp::Add(h, t)),
+        (0u8..48, 0u16..64).prop_map(|(h, t)| ScheduleOp::Reschedule(h, t)),
+        (0u8..48).prop_map(ScheduleOp::Remove),
+        (0u16..64).prop_map(ScheduleOp::Pop),
+    ]
+}
+
+proptest::proptest! {
+    /// The heap gives the order of a `BTreeSet<(Time, PeerIdx)>` (what it replaced) through
+    /// adds, reschedules, removals and pops, including peers popped and not yet put back.
+    #[test]
+    fn the_schedule_orders_like_a_sorted_set(
+        ops in proptest::collection::vec(schedule_op(), 1..400),
+    ) {
+        use std::collections::BTreeSet;
+        let mut table = PeerTable::new(NodeId(0), 0);
+        let mut model: BTreeSet<(Time, PeerIdx)> = BTreeSet::new();
+        let mut due: std::collections::BTreeMap<PeerIdx, Time> = Default::default();
+        let at = |t: u16| Time::from_millis(u64::from(t));
+        for op in ops {
+            match op {
+                ScheduleOp::Add(host, t) => {
+                    if let Some(idx) = table.add_edge(addr(host % 16, host / 16 + 1), at(t)) {
+                        if !due.contains_key(&idx) {
+                            model.insert((at(t), idx));
+                            due.insert(idx, at(t));
+                        }
+                    }
+                }
+                ScheduleOp::Reschedule(host, t) => {
+                    if let Some(idx) = table.by_addr(&addr(host % 16, host / 16 + 1)) {
+                        if let Some(old) = due.insert(idx, at(t)) {
+                            model.remove(&(old, idx));
+                        }
+                        model.insert((at(t), idx));
+                        table.reschedule(idx, at(t));
+                    }
+                }
+                ScheduleOp::Remove(host) => {
+                    if let Some(idx) = table.by_addr(&addr(host % 16, host / 16 + 1)) {
+                        if let Some(old) = due.remove(&idx) {
+                            model.remove(&(old, idx));
+                        }
+                        table.remove(idx);
+                    }
+                }
+                ScheduleOp::Pop(t) => {
+                    let expected = model.first().filter(|&&(d, _)| d <= at(t)).copied();
+                    if let Some(entry) = expected {
+                        model.remove(&entry);
+                    }
+                    proptest::prop_assert_eq!(table.pop_due(at(t)), expected.map(|(_, i)| i));
+                }
+            }
+            proptest::prop_assert_eq!(table.next_due(), model.first().map(|&(d, _)| d));
+        }
+    }
+}
