@@ -407,11 +407,10 @@ proptest::proptest! {
         for op in ops {
             match op {
                 ScheduleOp::Add(host, t) => {
+                    // A new edge gets a free slot, never one that is scheduled.
                     if let Some(idx) = table.add_edge(addr(host % 16, host / 16 + 1), at(t)) {
-                        if !due.contains_key(&idx) {
-                            model.insert((at(t), idx));
-                            due.insert(idx, at(t));
-                        }
+                        proptest::prop_assert!(due.insert(idx, at(t)).is_none());
+                        model.insert((at(t), idx));
                     }
                 }
                 ScheduleOp::Reschedule(host, t) => {
