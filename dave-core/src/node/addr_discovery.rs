@@ -39,8 +39,7 @@ impl Node {
         self.addr.asked.clear();
         self.addr.asked_at.clear();
         let has_edges = self.peers.iter().any(|(_, p)| p.edge);
-        let mut targets = std::mem::take(&mut self.scratch_addrs);
-        targets.clear();
+        let mut targets = Vec::new();
         if has_edges {
             targets.extend(
                 self.peers
@@ -61,7 +60,6 @@ impl Node {
         for &to in &targets {
             self.ask_addr(to);
         }
-        self.scratch_addrs = targets;
         self.timers.set(
             Timer::AddrDiscovery,
             Some(self.now + self.config.addr_every),

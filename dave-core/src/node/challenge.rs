@@ -72,8 +72,7 @@ impl Node {
             let record = entry.id();
             // The record's closest active peers by distance alone: is the pushed peer still
             // one of those that should hold it?
-            let mut closest = std::mem::take(&mut self.scratch_peers);
-            closest.clear();
+            let mut closest = Vec::new();
             self.peers.closest(
                 record,
                 self.config.replicas,
@@ -97,7 +96,6 @@ impl Node {
                     n += 1;
                 }
             }
-            self.scratch_peers = closest;
             if n == 0 {
                 continue;
             }

@@ -70,8 +70,7 @@ impl Node {
             .and_then(|idx| self.peers.get(idx))
             .filter(|p| p.active)
             .map(|p| p.addr());
-        let mut ids = std::mem::take(&mut self.scratch_ids);
-        ids.clear();
+        let mut ids = Vec::new();
         let mut done = true;
         if let Some(addr) = target {
             self.store.ids_after(cursor, SCAN_BATCH, &mut ids);
@@ -93,7 +92,6 @@ impl Node {
                 done = false;
             }
         }
-        self.scratch_ids = ids;
         if done {
             self.handoffs.queue.pop_front();
         }
@@ -104,12 +102,11 @@ impl Node {
     /// Pushes `record` to the newcomer `peer` at `addr` if it is among the record's REPLICAS
     /// closest reliable active peers and not known to hold it; returns whether it was sent.
     fn hand_over(&mut self, record: RecordId, peer: NodeId, addr: std::net::SocketAddr) -> bool {
-        let mut chosen = std::mem::take(&mut self.scratch_peers);
+        let mut chosen = Vec::new();
         self.replica_peers(record, &mut chosen);
         let among = chosen
             .iter()
             .any(|&i| self.peers.get(i).is_some_and(|p| p.id == peer));
-        self.scratch_peers = chosen;
         let Some(entry) = self.store.get(record).filter(|_| among) else {
             return false;
         };

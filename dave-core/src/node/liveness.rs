@@ -109,14 +109,12 @@ impl Node {
             }
             n = n.min((allowance - AUTH_PONG_BASE) / ADDR_LEN);
         }
-        let mut addrs = std::mem::take(&mut self.scratch_addrs);
-        addrs.clear();
+        let mut addrs = Vec::new();
         let rng = &mut self.rng;
         self.peers
             .share(&to, n, || rand_core::Rng::next_u64(rng), &mut addrs);
         let len = AUTH_PONG_BASE + ADDR_LEN * addrs.len();
         if !self.may_answer(to, len) {
-            self.scratch_addrs = addrs;
             self.reject(to, RejectReason::AmplificationLimit);
             return false;
         }
@@ -137,7 +135,6 @@ impl Node {
             auth: Some(auth),
         };
         self.send(to, &Message::Pong(pong));
-        self.scratch_addrs = addrs;
         true
     }
 

@@ -212,8 +212,7 @@ impl Node {
         // that has just joined can look up at once (§8).
         let seed = 2 * self.config.replicas.max(self.config.alpha);
         let min = self.config.reliability_min;
-        let mut chosen = std::mem::take(&mut self.scratch_peers);
-        chosen.clear();
+        let mut chosen = Vec::new();
         self.peers
             .closest(record, seed, min, |p| p.active, &mut chosen);
         if chosen.len() < self.config.alpha {
@@ -233,7 +232,6 @@ impl Node {
                 });
             }
         }
-        self.scratch_peers = chosen;
         lookup.sort();
         self.lookups.list.push(lookup);
         let last = self.lookups.list.len() - 1;
@@ -277,8 +275,7 @@ impl Node {
 
     /// The REPLICAS verified peers closest to our own NodeId, nearest first.
     fn closest_to_self(&mut self) -> Vec<NodeId> {
-        let mut chosen = std::mem::take(&mut self.scratch_peers);
-        chosen.clear();
+        let mut chosen = Vec::new();
         let own = RecordId(self.node_id.0);
         self.peers
             .closest(own, self.config.replicas, 1.0, |_| true, &mut chosen);
@@ -287,7 +284,6 @@ impl Node {
             .filter_map(|&i| self.peers.get(i))
             .map(|p| p.id)
             .collect();
-        self.scratch_peers = chosen;
         ids
     }
 
@@ -546,8 +542,7 @@ impl Node {
             }
             return;
         }
-        let mut chosen = std::mem::take(&mut self.scratch_peers);
-        chosen.clear();
+        let mut chosen = Vec::new();
         // The closest table peers, active or only verified, by distance alone. Each proved its
         // key in a round trip, and the asker verifies every referral before it trusts it, so
         // nothing is gained by waiting ACTIVATE_AFTER; referring active peers first hid every
@@ -560,15 +555,13 @@ impl Node {
             |p| p.addr() != from,
             &mut chosen,
         );
-        let mut referrals = std::mem::take(&mut self.scratch_addrs);
-        referrals.clear();
+        let mut referrals = Vec::new();
         referrals.extend(
             chosen
                 .iter()
                 .filter_map(|&i| self.peers.get(i))
                 .map(|p| p.addr()),
         );
-        self.scratch_peers = chosen;
         let len = 1 + 1 + 32 + 1 + key.len() + 1 + crate::addr::ADDR_LEN * referrals.len();
         if self.may_answer(from, len) {
             let ack = GetAck::NotFound {
@@ -581,7 +574,6 @@ impl Node {
         } else {
             self.reject(from, RejectReason::AmplificationLimit);
         }
-        self.scratch_addrs = referrals;
     }
 
     /// A GET_ACK: first a pending storage challenge, then every lookup that asked this address
@@ -657,8 +649,7 @@ impl Node {
                 contact.state = ContactState::Answered;
                 let (depth, rank) = (contact.depth, contact.rank);
                 lookup.max_depth = lookup.max_depth.max(depth);
-                let mut fresh = std::mem::take(&mut self.scratch_addrs);
-                fresh.clear();
+                let mut fresh = Vec::new();
                 for addr in referrals.iter() {
                     if !self.acceptable_peer_addr(&addr)
                         || self.lookups.list[i].position(&addr).is_some()
@@ -703,7 +694,6 @@ impl Node {
                 for &addr in &fresh {
                     self.offer_candidate(addr, super::liveness::Source::Referral);
                 }
-                self.scratch_addrs = fresh;
             }
         }
     }

@@ -56,9 +56,6 @@ pub use anchors::ANCHOR_EVERY;
 pub use outbox::Transmit;
 pub use storage::RestoreReport;
 
-/// Event queue capacity kept once drained.
-const EVENTS_KEPT: usize = 16;
-
 /// One Dave node.
 pub struct Node {
     config: Config,
@@ -84,10 +81,6 @@ pub struct Node {
     rejections: RejectCounters,
     /// Records evicted by the last store operation (reused buffer).
     evicted: Vec<(Dat, EvictReason)>,
-    /// Reused buffers for address lists and peer selections.
-    scratch_addrs: Vec<SocketAddr>,
-    scratch_peers: Vec<u32>,
-    scratch_ids: Vec<RecordId>,
     /// Delay before the next table refresh (doubles up to REFRESH_EVERY).
     refresh_interval: std::time::Duration,
     /// Delay before the next retry of a self-lookup that met nobody but the edges (doubles).
@@ -152,9 +145,6 @@ impl Node {
             timers: TimerTable::default(),
             rejections: RejectCounters::default(),
             evicted: Vec::new(),
-            scratch_addrs: Vec::new(),
-            scratch_peers: Vec::new(),
-            scratch_ids: Vec::new(),
             republish_cursor: None,
             anchors_announced: None,
             last_anchors: [0; 32],
@@ -296,10 +286,10 @@ impl Node {
     /// The next event. Call until it returns `None` after every input.
     pub fn poll_event(&mut self) -> Option<Event> {
         let event = self.events.pop_front();
-        // A burst (a join, a sweep) may have grown the queue; thousands of simulated nodes
-        // should not each keep that capacity.
-        if event.is_none() && self.events.capacity() > EVENTS_KEPT {
-            self.events.shrink_to(EVENTS_KEPT);
+        // Drained: give the room back. Drivers drain after every input, and a hundred
+        // thousand simulated nodes each keeping a few events' room held 50 MB.
+        if event.is_none() && self.events.capacity() > 0 {
+            self.events = VecDeque::new();
         }
         event
     }

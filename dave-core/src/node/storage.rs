@@ -117,8 +117,7 @@ impl Node {
     /// One step of the re-propagation sweep (§8): for each record, push it to those of the
     /// REPLICAS closest reliable active peers that are not known to hold it.
     pub(super) fn republish_batch(&mut self) {
-        let mut ids = std::mem::take(&mut self.scratch_ids);
-        ids.clear();
+        let mut ids = Vec::new();
         let cursor = self.republish_cursor;
         self.store.ids_after(cursor, REPUBLISH_BATCH, &mut ids);
         for &record in &ids {
@@ -131,7 +130,6 @@ impl Node {
         } else {
             self.now
         };
-        self.scratch_ids = ids;
         self.timers.set(Timer::Republish, Some(next));
     }
 
@@ -155,7 +153,7 @@ impl Node {
         if !self.store.holds(record) {
             return;
         }
-        let mut chosen = std::mem::take(&mut self.scratch_peers);
+        let mut chosen = Vec::new();
         self.replica_peers(record, &mut chosen);
         for &idx in &chosen {
             let Some(peer) = self.peers.get(idx) else {
@@ -172,7 +170,6 @@ impl Node {
             debug_assert!(sent.is_ok());
             self.store.mark_pushed(record, id);
         }
-        self.scratch_peers = chosen;
     }
 
     /// Reloads records from a backup log (§7), re-verifying each against §3 at `now`. Records
