@@ -274,17 +274,16 @@ impl Node {
     }
 
     /// The REPLICAS verified peers closest to our own NodeId, nearest first.
-    fn closest_to_self(&mut self) -> Vec<NodeId> {
+    fn closest_to_self(&self) -> Vec<NodeId> {
         let mut chosen = Vec::new();
         let own = RecordId(self.node_id.0);
         self.peers
             .closest(own, self.config.replicas, 1.0, |_| true, &mut chosen);
-        let ids = chosen
+        chosen
             .iter()
             .filter_map(|&i| self.peers.get(i))
             .map(|p| p.id)
-            .collect();
-        ids
+            .collect()
     }
 
     /// The join-retry timer: the last self-lookup left us with no peer but our edges (they knew
