@@ -59,7 +59,7 @@ impl Node {
     /// `holder` is a peer known to hold it already. Returns whether it was stored.
     pub(super) fn store_record(&mut self, dat: Dat, holder: Option<crate::id::NodeId>) -> bool {
         let record = dat.record_id();
-        let persist = self.config.persist_events.then(|| dat.clone());
+        let persist = self.persisting().then(|| dat.clone());
         let retention = self.store.retention_of(dat.time, record);
         let mut evicted = std::mem::take(&mut self.evicted);
         evicted.clear();
@@ -95,7 +95,7 @@ impl Node {
         for (dat, reason) in evicted.drain(..) {
             let record = dat.record_id();
             self.emit(Event::RecordEvicted { record, reason });
-            if self.config.persist_events {
+            if self.persisting() {
                 self.emit(Event::Forget(record));
             }
         }
@@ -172,6 +172,12 @@ impl Node {
         }
     }
 
+    /// Whether stored and evicted records are reported for the backup: not while restoring
+    /// from it.
+    fn persisting(&self) -> bool {
+        self.config.persist_events && !self.restoring
+    }
+
     /// Reloads records from a backup log (§7), re-verifying each against §3 at `now`. Records
     /// that fail are skipped and counted. Restoring emits no Persist events (the records are
     /// already in the log) but does emit evictions it causes.
@@ -182,7 +188,7 @@ impl Node {
     ) -> RestoreReport {
         self.advance_clock(now);
         let mut report = RestoreReport::default();
-        let persist = std::mem::replace(&mut self.config.persist_events, false);
+        self.restoring = true;
         for dat in records {
             if self.check_record(&dat.as_ref()).is_err() {
                 report.invalid += 1;
@@ -194,7 +200,7 @@ impl Node {
                 report.refused += 1;
             }
         }
-        self.config.persist_events = persist;
+        self.restoring = false;
         self.refresh_timers();
         report
     }

@@ -80,7 +80,7 @@ impl ScenarioHost for DaveHost {
         let key = SigningKey::from_bytes(&ctx.key_seed);
         let crypto: Arc<dyn Crypto> = ctx.crypto.clone();
         let mut node = Node::new(
-            ctx.config.to_config(),
+            Arc::clone(ctx.node_config),
             key,
             ctx.edges.to_vec(),
             ctx.rng_seed,

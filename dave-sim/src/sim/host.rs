@@ -6,6 +6,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use dave_core::config::Config;
+
 use crate::crypto_model::SimCrypto;
 use crate::engine::SimTime;
 use crate::engine::host::{EchoHost, SimHost};
@@ -25,6 +27,8 @@ pub struct HostContext<'a> {
     pub rng_seed: [u8; 32],
     /// Protocol constants from the scenario.
     pub config: &'a ConfigOverrides,
+    /// The honest nodes' configuration built from them, once: every node shares it.
+    pub node_config: &'a Arc<Config>,
     /// The shared crypto provider.
     pub crypto: Arc<SimCrypto>,
     /// Local time at start.

@@ -5,7 +5,9 @@
 //! in an earlier life are ignored rather than stopping or starting the node out of turn.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use dave_core::config::Config;
 use rand::RngExt;
 use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, Exp, Weibull};
@@ -29,6 +31,8 @@ pub enum Act {
 
 /// The honest nodes' lives: edges, backups, incarnations and churn streams.
 pub struct Population<H: ScenarioHost> {
+    /// The honest nodes' configuration, shared by all of them.
+    node_config: Arc<Config>,
     edges: Vec<Vec<SocketAddr>>,
     backups: Vec<H::Backup>,
     incarnation: Vec<u32>,
@@ -45,6 +49,7 @@ impl<H: ScenarioHost> Population<H> {
     pub fn new(s: &Scenario, seed: u64, addrs: &[SocketAddr]) -> Self {
         let n = s.nodes.count as usize;
         Population {
+            node_config: Arc::new(s.nodes.config.to_config()),
             edges: make_edges(s, seed, addrs),
             backups: (0..n).map(|_| H::Backup::default()).collect(),
             incarnation: vec![0; n],
@@ -151,6 +156,7 @@ impl<H: ScenarioHost> Population<H> {
             key_seed: key_seed(stage.seed, i),
             rng_seed: rng_seed(stage.seed, i, self.incarnation[idx]),
             config: &stage.scenario.nodes.config,
+            node_config: &self.node_config,
             crypto: stage.crypto.clone(),
             now: stage.engine.local_now(i),
         };
