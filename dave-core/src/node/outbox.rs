@@ -1,13 +1,19 @@
 //! The queue of datagrams waiting for `poll_transmit`.
 //!
-//! Each datagram is encoded once, when the node decides to send it, into one reusable byte
-//! arena; `poll_transmit` copies it into the caller's buffer. Encoding at decision time gives the
-//! anti-amplification ledger (§8) the exact length and never leaves a queued datagram pointing at
-//! a record that has since been evicted. The arena and the queue are released whenever the queue
-//! drains: drivers drain after every input, so an idle node holds no room for datagrams it is
-//! not sending (2 KB a node, kept, was 5 % of a 100,000-node simulation), at the price of one
-//! allocation for each input that sends something.
+//! Each datagram is encoded once, when the node decides to send it, and kept at its length in a
+//! byte arena; `poll_transmit` copies it into the caller's buffer. Encoding at decision time
+//! gives the anti-amplification ledger (§8) the exact length and never leaves a queued datagram
+//! pointing at a record that has since been evicted.
+//!
+//! The arena and the queue are released whenever the queue drains: drivers drain after every
+//! input, so an idle node holds no room for datagrams it is not sending (2 KB a node, kept, was
+//! 5 % of a 100,000-node simulation). Encoding needs a datagram's worth of room before the length
+//! is known; that room is one buffer per thread, not per node, and only the encoded bytes move
+//! into the arena — a few hundred bytes for a ping or pong, which the allocator's per-thread
+//! cache serves (a 1,424-byte arena per input was too large for it and doubled the run's time in
+//! `malloc`).
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -22,26 +28,30 @@ pub struct Transmit {
     pub len: usize,
 }
 
+thread_local! {
+    /// Where every node on this thread encodes a datagram before queuing it (see the module
+    /// documentation). Scratch only: nothing in it outlives one `push`.
+    static ENCODE_ROOM: RefCell<[u8; MAX_DATAGRAM]> = const { RefCell::new([0; MAX_DATAGRAM]) };
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
+    /// Destination, start in `arena` and length of each queued datagram.
     queue: VecDeque<(SocketAddr, usize, usize)>,
-    /// Encoded datagrams in `arena[..used]`; the bytes after it are scratch that stays
-    /// initialised, so queuing a datagram does not zero a datagram's worth of room first.
+    /// The queued datagrams' bytes, end to end.
     arena: Vec<u8>,
-    used: usize,
 }
 
 impl Outbox {
     /// Encodes and queues a message; returns its length.
     pub(crate) fn push(&mut self, to: SocketAddr, msg: &Message<'_>) -> Result<usize, WireError> {
-        let start = self.used;
-        if self.arena.len() < start + MAX_DATAGRAM {
-            self.arena.resize(start + MAX_DATAGRAM, 0);
-        }
-        let len = msg.encode(&mut self.arena[start..start + MAX_DATAGRAM])?;
-        self.used = start + len;
-        self.queue.push_back((to, start, len));
-        Ok(len)
+        ENCODE_ROOM.with_borrow_mut(|room| {
+            let len = msg.encode(room)?;
+            let start = self.arena.len();
+            self.arena.extend_from_slice(&room[..len]);
+            self.queue.push_back((to, start, len));
+            Ok(len)
+        })
     }
 
     /// Copies the next datagram into `buf` (which should hold [`MAX_DATAGRAM`] bytes). A buffer

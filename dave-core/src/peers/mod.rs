@@ -715,6 +715,9 @@ impl PeerTable {
         let eligible = |idx: PeerIdx| self.get(idx).filter(|p| p.active && !p.is_at(&exclude));
         let mut order = LazyShuffle::new(self.slab.len());
         let start = out.len();
+        // Room for all `n` at once: callers pass an empty list, which would otherwise grow
+        // (and be copied) three or four times in every AUTH PONG.
+        out.reserve(n.min(self.slab.len()));
         // First pass: one peer per group; `taken` marks the positions it shared.
         let mut groups: Vec<NetworkGroup> = Vec::with_capacity(n);
         let mut taken = vec![false; order.len()];
