@@ -40,10 +40,11 @@ pub fn probe<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
         *built_at = engine.population_changes();
     }
     let want = stage.collector.replicas_target;
+    let bucket_size = stage.scenario.nodes.config.to_config().k;
     stage
         .collector
         .joins
-        .probe(t.0, want, up, |node, table_wanted, table| {
+        .probe(t.0, want, bucket_size, up, |node, table_wanted, table| {
             let host = engine.host(node)?;
             if table_wanted {
                 host.table_ids(table);
