@@ -104,6 +104,7 @@ fn synthetic_input() -> ReportInput {
         },
         propagation: PropagationData {
             records,
+            written_late: 0,
             gossip: Some(GossipModel {
                 nodes: 5,
                 fanout: 5.0,

@@ -339,14 +339,16 @@ pub struct Collector {
     pub joins: super::join::JoinTracker,
 }
 
+/// Whether a lookup counts toward a success rate at a run's end `end`: finished, or unfinished
+/// for at least `UNFINISHED_GRACE_US` (one still running when the run stopped is no failure).
+/// The metric and the report's GET charts share this rule.
+pub fn settled(l: &LookupRow, end: SimTime) -> bool {
+    l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
+}
+
 /// Found ÷ (finished + unfinished past the grace), NaN when nothing counts.
 fn success_rate(gets: &[&LookupRow], end: SimTime) -> f64 {
-    let counted = gets
-        .iter()
-        .filter(|l| {
-            l.finished || (end.0 as f64 / 1e6 - l.time_s) * 1e6 >= UNFINISHED_GRACE_US as f64
-        })
-        .count();
+    let counted = gets.iter().filter(|l| settled(l, end)).count();
     let found = gets.iter().filter(|l| l.finished && l.success).count();
     if counted == 0 {
         f64::NAN

@@ -27,7 +27,7 @@ use super::{
     PropagationData, ReliabilityData, ReliabilitySnapshot, ReportInput, StorageData, TheoryRow,
     TrafficData, TrafficPoint, VictimSeries,
 };
-use crate::metrics::collector::{PROPAGATION_WINDOW_US, SampleRow};
+use crate::metrics::collector::{PROPAGATION_WINDOW_US, RecordRow, SampleRow, settled};
 use crate::network::OPS;
 use crate::sim::RunOutput;
 
@@ -53,6 +53,7 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
     let replicas = config.replicas.map_or(defaults.replicas as u64, u64::from);
     let k = config.k.map_or(defaults.k as u64, u64::from);
     let duration_s = scenario.duration.as_micros() as f64 / 1e6;
+    let end = crate::engine::SimTime(scenario.duration.as_micros());
     ReportInput {
         meta: ChartMeta {
             scenario: summary.scenario.clone(),
@@ -63,7 +64,7 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
             rows: output
                 .lookups
                 .iter()
-                .filter(|l| l.kind == "get")
+                .filter(|l| l.kind == "get" && settled(l, end))
                 .map(|l| LookupRow {
                     issued_at_s: l.time_s,
                     success: l.success,
@@ -132,10 +133,12 @@ pub fn report_input(output: &RunOutput, reproduce_command: String) -> ReportInpu
 /// Per-record curves from `records.csv` data.
 fn propagation(output: &RunOutput, target: u64, duration_s: f64) -> PropagationData {
     let window_s = PROPAGATION_WINDOW_US as f64 / 1e6;
+    let followed = |r: &RecordRow| r.written_s + window_s <= duration_s;
+    let written_late = output.records.iter().filter(|r| !followed(r)).count();
     let records = output
         .records
         .iter()
-        .filter(|r| r.written_s + window_s <= duration_s)
+        .filter(|r| followed(r))
         .map(|r| {
             let mut delays: Vec<f64> = r
                 .replica_delays_ms
@@ -153,6 +156,7 @@ fn propagation(output: &RunOutput, target: u64, duration_s: f64) -> PropagationD
         .collect();
     PropagationData {
         records,
+        written_late,
         gossip: None,
     }
 }

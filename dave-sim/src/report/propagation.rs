@@ -23,6 +23,9 @@ pub struct PropagationData {
     /// One curve per record: `(seconds since the write, fraction of its target replicas holding
     /// it)`, sorted by time. The curve is a step function: the fraction holds until the next point.
     pub records: Vec<Vec<(f64, f64)>>,
+    /// Records written less than the propagation window before the run ended, left out of the
+    /// chart (their curves would be cut short); `records.csv` still lists them.
+    pub written_late: usize,
     /// Push-gossip reference, when the scenario's propagation is gossip-like.
     pub gossip: Option<GossipModel>,
 }
@@ -162,7 +165,13 @@ pub(crate) fn render(
 /// One sentence on what the chart shows for this run.
 pub(crate) fn sentence(data: &PropagationData) -> String {
     if data.records.is_empty() {
-        return "No records were written, so there is no propagation to show.".to_owned();
+        return match data.written_late {
+            0 => "No records were written, so there is no propagation to show.".to_owned(),
+            n => format!(
+                "{n} records were written, all less than {:.0} s before the end of the run, too late to follow their whole propagation; records.csv lists their replica times.",
+                crate::metrics::collector::PROPAGATION_WINDOW_US as f64 / 1e6
+            ),
+        };
     }
     let (times, missing) = propagation_times(data);
     let pct = (PROPAGATED_FRACTION * 100.0).round();
@@ -214,11 +223,27 @@ mod tests {
     fn sentence_counts_records_that_never_propagate() {
         let data = PropagationData {
             records: vec![vec![(0.5, 1.0)], vec![(0.2, 0.4)]],
+            written_late: 0,
             gossip: None,
         };
         let s = sentence(&data);
         assert!(s.contains("Of 2 records"), "{s}");
         assert!(s.contains("1 never got there"), "{s}");
         assert!(s.contains("no analytic model"), "{s}");
+    }
+
+    #[test]
+    fn sentence_tells_late_records_from_no_records() {
+        let none = PropagationData::default();
+        assert!(sentence(&none).starts_with("No records were written"));
+        let late = PropagationData {
+            written_late: 96,
+            ..PropagationData::default()
+        };
+        let s = sentence(&late);
+        assert!(
+            s.starts_with("96 records were written, all less than 30 s"),
+            "{s}"
+        );
     }
 }
