@@ -6,11 +6,10 @@
 //! network it joined), or else holds K verified peers in the bucket where that node would go.
 //! That is what Kademlia promises (docs/protocol.md §5): a bucket that is full keeps its live
 //! incumbents (test before evict) rather than admit a closer newcomer, so a converged table
-//! misses a close node exactly when that node's bucket is full. (Requiring the closest
-//! themselves left two thirds of the starts of a 100,000-node join "never joined": their deep
-//! buckets had filled, often with nodes that arrived after them.) (Nodes that arrive after it are found by their own joins; a
-//! node that started early in a network still forming would otherwise be charged with the
-//! arrival times of its later neighbours.) Every start counts, first joins and churn rejoins (from a backup
+//! misses a close node exactly when that node's bucket is full. (Nodes that arrive after it are
+//! found by their own joins; a node that started early in a network still forming would
+//! otherwise be charged with the arrival times of its later neighbours.) Every start counts,
+//! first joins and churn rejoins (from a backup
 //! or empty) alike. Tables are probed every [`JOIN_PROBE_EVERY_US`] of virtual time. A start
 //! still not joined [`JOIN_WINDOW_US`] later counts as never joining (its time is infinite, so
 //! a percentile that lands on it is `null`); one cut short earlier by a leave, a crash or the
