@@ -237,7 +237,7 @@ impl Node {
                 // have been lost): re-propagation pushes it again while its score stays at or
                 // above RELIABILITY_MIN, and stops once repeated failures take it below (§9).
                 self.store.forget_pushed(c.record, c.node_id);
-                self.repropagate(c.record);
+                self.repropagate(c.record, &mut Vec::new());
                 if after >= min && self.challenges.recheck.len() < RECHECKS {
                     self.challenges.recheck.push((c.record, c.node_id));
                 }

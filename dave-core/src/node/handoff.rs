@@ -75,9 +75,10 @@ impl Node {
         if let Some(addr) = target {
             self.store.ids_after(cursor, SCAN_BATCH, &mut ids);
             let (mut scanned, mut pushed) = (0, 0);
+            let mut chosen = Vec::new();
             for &record in &ids {
                 scanned += 1;
-                if self.hand_over(record, peer, addr) {
+                if self.hand_over(record, peer, addr, &mut chosen) {
                     pushed += 1;
                     if pushed == PUSH_BATCH {
                         break;
@@ -101,9 +102,15 @@ impl Node {
 
     /// Pushes `record` to the newcomer `peer` at `addr` if it is among the record's REPLICAS
     /// closest reliable active peers and not known to hold it; returns whether it was sent.
-    fn hand_over(&mut self, record: RecordId, peer: NodeId, addr: std::net::SocketAddr) -> bool {
-        let mut chosen = Vec::new();
-        self.replica_peers(record, &mut chosen);
+    /// `chosen` is room for those peers, reused across a batch.
+    fn hand_over(
+        &mut self,
+        record: RecordId,
+        peer: NodeId,
+        addr: std::net::SocketAddr,
+        chosen: &mut Vec<u32>,
+    ) -> bool {
+        self.replica_peers(record, chosen);
         let among = chosen
             .iter()
             .any(|&i| self.peers.get(i).is_some_and(|p| p.id == peer));

@@ -554,13 +554,11 @@ impl Node {
             |p| p.addr() != from,
             &mut chosen,
         );
-        let mut referrals = Vec::new();
-        referrals.extend(
-            chosen
-                .iter()
-                .filter_map(|&i| self.peers.get(i))
-                .map(|p| p.addr()),
-        );
+        let referrals: Vec<SocketAddr> = chosen
+            .iter()
+            .filter_map(|&i| self.peers.get(i))
+            .map(|p| p.addr())
+            .collect();
         let len = 1 + 1 + 32 + 1 + key.len() + 1 + crate::addr::ADDR_LEN * referrals.len();
         if self.may_answer(from, len) {
             let ack = GetAck::NotFound {

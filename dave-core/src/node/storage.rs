@@ -120,8 +120,9 @@ impl Node {
         let mut ids = Vec::new();
         let cursor = self.republish_cursor;
         self.store.ids_after(cursor, REPUBLISH_BATCH, &mut ids);
+        let mut chosen = Vec::new();
         for &record in &ids {
-            self.repropagate(record);
+            self.repropagate(record, &mut chosen);
         }
         self.republish_cursor = ids.last().copied();
         let next = if ids.len() < REPUBLISH_BATCH {
@@ -149,13 +150,13 @@ impl Node {
 
     /// Pushes one record to its current closest reliable active peers that lack it. Peers
     /// under RELIABILITY_MIN are skipped, so records move from liars to honest nodes (§9).
-    pub(super) fn repropagate(&mut self, record: RecordId) {
+    /// `chosen` is room for the replica peers, reused across a batch.
+    pub(super) fn repropagate(&mut self, record: RecordId, chosen: &mut Vec<u32>) {
         if !self.store.holds(record) {
             return;
         }
-        let mut chosen = Vec::new();
-        self.replica_peers(record, &mut chosen);
-        for &idx in &chosen {
+        self.replica_peers(record, chosen);
+        for &idx in chosen.iter() {
             let Some(peer) = self.peers.get(idx) else {
                 continue;
             };

@@ -75,8 +75,7 @@ impl Schedule {
             return;
         };
         if pos < self.heap.len() {
-            self.heap[pos] = last;
-            set_pos(slab, last, pos);
+            self.put(slab, pos, last);
             self.sift_down(slab, pos);
             self.sift_up(slab, pos);
         }
@@ -97,12 +96,10 @@ impl Schedule {
             if key(slab, self.heap[parent]) <= moving {
                 break;
             }
-            self.heap[pos] = self.heap[parent];
-            set_pos(slab, self.heap[pos], pos);
+            self.put(slab, pos, self.heap[parent]);
             pos = parent;
         }
-        self.heap[pos] = idx;
-        set_pos(slab, idx, pos);
+        self.put(slab, pos, idx);
     }
 
     fn sift_down(&mut self, slab: &mut Slab, mut pos: usize) {
@@ -124,10 +121,14 @@ impl Schedule {
             if moving <= key(slab, self.heap[child]) {
                 break;
             }
-            self.heap[pos] = self.heap[child];
-            set_pos(slab, self.heap[pos], pos);
+            self.put(slab, pos, self.heap[child]);
             pos = child;
         }
+        self.put(slab, pos, idx);
+    }
+
+    /// Stores `idx` at heap position `pos` and tells its peer where it is.
+    fn put(&mut self, slab: &mut Slab, pos: usize, idx: PeerIdx) {
         self.heap[pos] = idx;
         set_pos(slab, idx, pos);
     }

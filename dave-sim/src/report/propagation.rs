@@ -107,7 +107,11 @@ pub(crate) fn render(
         "Record propagation to target replicas",
         |root| {
             if band.is_empty() {
-                return chart::no_data_note(root, "no records were written in this run");
+                let note = match data.written_late {
+                    0 => "no records were written in this run".to_owned(),
+                    n => format!("{n} records written, all too late in the run to follow"),
+                };
+                return chart::no_data_note(root, &note);
             }
             let end = horizon(data);
             let model = data.gossip.and_then(|g| {

@@ -40,7 +40,7 @@ pub fn probe<H: ScenarioHost>(stage: &mut Stage<'_, H>, t: SimTime) {
         *built_at = engine.population_changes();
     }
     let want = stage.collector.replicas_target;
-    let bucket_size = stage.scenario.nodes.config.to_config().k;
+    let bucket_size = stage.bucket_size;
     stage
         .collector
         .joins

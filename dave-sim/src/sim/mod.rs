@@ -75,9 +75,6 @@ use workload::Workload;
 /// The host type the command line runs: `dave_core::Node`.
 pub type DefaultHost = dave_host::DaveHost;
 
-/// Replicas per record when the scenario does not override it (docs/protocol.md §11).
-const DEFAULT_REPLICAS: u32 = 5;
-
 /// Options of one run.
 #[derive(Default)]
 pub struct RunOptions<'a> {
@@ -125,6 +122,8 @@ pub struct Stage<'s, H: ScenarioHost> {
     /// The honest nodes up, as (NodeId, node) sorted, and the engine's population count it
     /// was built at: the join probe's view of who is up, rebuilt only when that changes.
     pub join_up: (u64, Vec<(u64, u32)>),
+    /// K of the honest nodes' configuration, which the join probe needs (a full bucket).
+    pub bucket_size: usize,
 }
 
 impl<'s, H: ScenarioHost> Stage<'s, H> {
@@ -135,15 +134,16 @@ impl<'s, H: ScenarioHost> Stage<'s, H> {
             roster.len(),
             seed,
         );
-        let replicas = scenario.nodes.config.replicas.unwrap_or(DEFAULT_REPLICAS);
+        let config = scenario.nodes.config.to_config();
         Stage {
             scenario,
             seed,
             engine: Engine::new(network, roster.addrs, roster.clocks, trace),
             crypto: Arc::new(SimCrypto::new(scenario.crypto, seed)),
-            collector: Collector::new(replicas as usize),
+            collector: Collector::new(config.replicas),
             end: scenario.duration.0,
             join_up: (u64::MAX, Vec::new()),
+            bucket_size: config.k,
         }
     }
 

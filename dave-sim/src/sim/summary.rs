@@ -46,6 +46,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         mut collector,
         end,
         join_up: _,
+        bucket_size: _,
     } = stage;
     collector.finish(|n| engine.is_up(n));
     // Where the records sit among the honest nodes that are up (`records_misplaced`).
