@@ -434,6 +434,21 @@ mod tests {
     }
 
     #[test]
+    fn no_record_verifies_under_the_node_lookup_key() {
+        // The zero key is a point of order 4: with R the identity and s = 0, a lax verifier
+        // accepts the signature of every fourth digest. Strict verification accepts none, so
+        // a node lookup (§8) can never be answered found.
+        let mut forged = [0u8; 64];
+        forged[0] = 1;
+        for i in 0u8..16 {
+            let mut dat = record(NOW);
+            dat.pubkey = crate::id::NODE_LOOKUP_KEY;
+            dat.key = vec![i; 8];
+            assert!(!DirectCrypto.verify(&dat.pubkey, &dat.as_ref().sign_digest(), &forged));
+        }
+    }
+
+    #[test]
     fn moving_the_key_value_boundary_breaks_the_signature() {
         let mut dat = record(NOW);
         dat.key = b"hellow".to_vec();

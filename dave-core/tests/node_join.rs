@@ -159,8 +159,13 @@ fn group_limits_cap_a_loopback_cluster_unless_it_is_local() {
     };
     let mut net = loopback_cluster(local);
     let all: Vec<usize> = (0..10).collect();
-    let times = join_times(&mut net, &all, 9, Duration::from_secs(2));
+    let times = join_times(&mut net, &all, 5, Duration::from_secs(2));
     assert!(slowest(&times) <= 500, "{times:?}");
+    // Beyond its closest, a node of a cluster that started together meets the rest of its
+    // far buckets by the first table refresh (ACTIVATE_AFTER + PING_EVERY): at the start
+    // nobody is active, so AUTH PONGs have no one to share, and lookups refer the nearest.
+    let times = join_times(&mut net, &all, 9, Duration::from_secs(12));
+    assert!(times.iter().all(Option::is_some), "{times:?}");
 }
 
 #[test]

@@ -853,3 +853,65 @@ fn a_read_only_node_flags_and_pads_every_request_and_keeps_nothing() {
     assert!(!solo.node.holds(dat.record_id()));
     assert!(solo.take_sent_to(edge.addr).iter().any(|b| b[0] == 2));
 }
+
+#[test]
+fn a_node_lookup_refers_the_peers_closest_to_its_id_and_the_join_aims_at_the_own_id() {
+    use dave_core::id::{NODE_LOOKUP_KEY, NodeId};
+    let peers: Vec<FakePeer> = (1..=8).map(fake).collect();
+    let refs: Vec<&FakePeer> = peers.iter().collect();
+    let mut solo = Solo::new(test_config(), vec![]);
+    // The join's self-lookup, sent once the first peer is verified, is a node lookup of the
+    // node's own id (§5, §8).
+    let first = &peers[0];
+    let ping = encode(&Message::Ping {
+        kind: PingKind::Auth,
+        nonce: [1; 32],
+        read_only: false,
+        pad_to: 160,
+    });
+    solo.deliver(first.addr, &ping);
+    answer_pings(&mut solo, &[first]);
+    solo.advance(Duration::from_millis(1));
+    let own = solo.node.node_id();
+    let aims_at_own_id = solo.take_sent_to(first.addr).iter().any(|b| {
+        matches!(Message::decode(b), Ok(Message::Get { pubkey, key, .. })
+            if pubkey == NODE_LOOKUP_KEY && key == own.0.to_le_bytes())
+    });
+    assert!(aims_at_own_id, "the join looks up the own id");
+    join(&mut solo, &refs);
+
+    let id_of = |p: &FakePeer| NodeId::from_public_key(&p.public_key());
+    let target = id_of(&peers[7]).0 ^ 0xff;
+    let asker = peers[0].addr;
+    solo.sent.clear();
+    let get = encode(&Message::Get {
+        pubkey: NODE_LOOKUP_KEY,
+        key: &target.to_le_bytes(),
+        pad_to: 480,
+    });
+    solo.deliver(asker, &get);
+    let referred: Vec<SocketAddr> = solo
+        .take_sent_to(asker)
+        .iter()
+        .find_map(|b| match Message::decode(b) {
+            Ok(Message::GetAck(GetAck::NotFound {
+                pubkey,
+                key,
+                referrals,
+            })) => {
+                assert_eq!((pubkey, key), (NODE_LOOKUP_KEY, &target.to_le_bytes()[..]));
+                Some(referrals.iter().collect())
+            }
+            _ => None,
+        })
+        .expect("a not-found answer");
+    let mut others: Vec<&FakePeer> = peers[1..].iter().collect();
+    others.sort_by_key(|p| id_of(p).0 ^ target);
+    let expected: Vec<SocketAddr> = others.iter().take(5).map(|p| p.addr).collect();
+    let mut got = referred;
+    got.sort_by_key(|a| others.iter().position(|p| p.addr == *a));
+    assert_eq!(
+        got, expected,
+        "the REFERRALS closest to the id, never the asker"
+    );
+}

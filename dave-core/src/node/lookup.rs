@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::dat::{Dat, DatRef};
 use crate::event::{Event, LookupEnd, LookupId, LookupKind, LookupReport, RejectReason};
-use crate::id::{NodeId, RecordId};
+use crate::id::{NODE_LOOKUP_KEY, NodeId, RecordId};
 use crate::time::Time;
 use crate::wire::{AddrList, GetAck, Message, PADDED_GET_LEN};
 
@@ -34,19 +34,13 @@ pub(crate) enum Target {
         key: Vec<u8>,
     },
     Put(Dat),
+    /// A node lookup of a random id: refreshes a far bucket.
     Refresh {
-        key: Vec<u8>,
+        aim: u64,
     },
-    /// A refresh lookup near our own NodeId (the join).
-    SelfLookup {
-        key: Vec<u8>,
-    },
+    /// A node lookup of our own NodeId (the join, and the refresh of our neighbourhood).
+    SelfLookup,
 }
-
-/// Leading bits of NodeId a join lookup's key is ground to share: 2^8 hashes on average, and
-/// enough to steer the lookup into the node's own neighbourhood in any network under ~10^4 nodes,
-/// after which referrals take it the rest of the way.
-const JOIN_PREFIX_BITS: u32 = 8;
 
 /// First delay before a self-lookup that found no peer but the edges is retried (it doubles per
 /// retry). Decision (not in the spec): a few LAN round trips, so that a cluster whose nodes all
@@ -177,14 +171,16 @@ impl Node {
         let id = LookupId(self.lookups.next_id);
         self.lookups.next_id += 1;
         let now = self.now;
-        let self_lookup = matches!(target, Target::SelfLookup { .. });
+        let self_lookup = matches!(target, Target::SelfLookup);
         let refresh = self_lookup || matches!(target, Target::Refresh { .. });
+        let node_lookup = |aim: u64| (NODE_LOOKUP_KEY, aim.to_le_bytes().to_vec(), None);
         let (pubkey, key, put) = match target {
             Target::Get { pubkey, key } => (pubkey, key, None),
             Target::Put(dat) => (dat.pubkey, dat.key.clone(), Some(dat)),
-            Target::Refresh { key } | Target::SelfLookup { key } => (self.public_key, key, None),
+            Target::Refresh { aim } => node_lookup(aim),
+            Target::SelfLookup => node_lookup(self.node_id.0),
         };
-        let record = RecordId::of(&pubkey, &key);
+        let record = RecordId::of_query(&pubkey, &key);
         let mut lookup = Lookup {
             id,
             record,
@@ -239,13 +235,13 @@ impl Node {
         id
     }
 
-    /// The refresh timer: a lookup near our own NodeId (the Kademlia join, and a periodic
-    /// refresh of our neighbourhood) and one of a random key (a far bucket).
+    /// The refresh timer: a node lookup of our own NodeId (the Kademlia join, and a periodic
+    /// refresh of our neighbourhood) and one of a random id (a far bucket).
     pub(super) fn refresh_table(&mut self) {
         self.join_rounds = 0;
         self.self_lookup();
-        let far = self.random_u64().to_le_bytes();
-        self.start_lookup(Target::Refresh { key: far.to_vec() });
+        let aim = self.random_u64();
+        self.start_lookup(Target::Refresh { aim });
         // Refresh often while joining, then every REFRESH_EVERY: the interval doubles from
         // ACTIVATE_AFTER + PING_EVERY, as peers met in one round are active by the next.
         self.timers.set(
@@ -255,22 +251,15 @@ impl Node {
         self.refresh_interval = (self.refresh_interval * 2).min(self.config.refresh_every);
     }
 
-    /// Looks up a key ground to share JOIN_PREFIX_BITS leading bits with our NodeId: every
-    /// answer refers nodes nearer our own ID, which is how our neighbourhood learns of us and
-    /// we of it.
+    /// Looks up our own NodeId: every answer refers the nodes its answerer knows nearest us,
+    /// which is how we meet our neighbourhood, and every one of them we ping learns of us.
+    /// Decision (issue 11, found at 100,000 nodes): a node lookup (§8) aims at the id itself;
+    /// the join used to look up a record key ground to share 8 leading bits with the NodeId,
+    /// which in a network of more than a few thousand nodes ends among nodes near that key,
+    /// hundreds of ranks from our own neighbours.
     fn self_lookup(&mut self) {
-        let own = self.node_id.0;
-        let mut counter = self.random_u64();
-        let near = loop {
-            let key = counter.to_le_bytes();
-            let id = RecordId::of(&self.public_key, &key);
-            if (id.0 ^ own) >> (64 - JOIN_PREFIX_BITS) == 0 {
-                break key;
-            }
-            counter = counter.wrapping_add(1);
-        };
         self.neighbourhood = self.closest_to_self();
-        self.start_lookup(Target::SelfLookup { key: near.to_vec() });
+        self.start_lookup(Target::SelfLookup);
     }
 
     /// The REPLICAS verified peers closest to our own NodeId, nearest first.
@@ -524,7 +513,7 @@ impl Node {
     /// than this node: referring only closer peers ended every lookup at a node that had become
     /// closest without holding the record yet (a node that has just joined).
     pub(super) fn on_get(&mut self, from: SocketAddr, pubkey: &[u8; 32], key: &[u8]) {
-        let record = RecordId::of(pubkey, key);
+        let record = RecordId::of_query(pubkey, key);
         if let Some(len) = self
             .store
             .find(pubkey, key, record)
@@ -580,7 +569,7 @@ impl Node {
             GetAck::Found(dat) => (dat.pubkey, dat.key),
             GetAck::NotFound { pubkey, key, .. } => (*pubkey, *key),
         };
-        let record = RecordId::of(&pubkey, key);
+        let record = RecordId::of_query(&pubkey, key);
         let challenged = self.challenge_answer(from, record, ack);
         let mut matched = challenged;
         let mut i = 0;

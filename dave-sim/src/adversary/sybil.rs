@@ -106,7 +106,7 @@ impl SimHost for Sybil {
                 }
             }
             Ok(Message::Get { pubkey, key, .. })
-                if self.targets.contains(&RecordId::of(&pubkey, key).0) =>
+                if self.targets.contains(&RecordId::of_query(&pubkey, key).0) =>
             {
                 let ack = GetAck::NotFound {
                     pubkey,
