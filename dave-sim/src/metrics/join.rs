@@ -3,10 +3,12 @@
 //!
 //! A node has *joined* once its table holds, verified, each of the REPLICAS honest nodes
 //! closest to its NodeId among those up at that moment that started no later than it did (the
-//! network it joined), or else holds K verified peers in the bucket where that node would go.
-//! That is what Kademlia promises (docs/protocol.md §5): a bucket that is full keeps its live
-//! incumbents (test before evict) rather than admit a closer newcomer, so a converged table
-//! misses a close node exactly when that node's bucket is full. (Nodes that arrive after it are
+//! network it joined), or else K verified peers in the bucket where that node would go, or
+//! REPLICAS verified peers nearer than that node. That is what Kademlia promises
+//! (docs/protocol.md §5): a bucket that is full keeps its live incumbents (test before evict)
+//! rather than admit a closer newcomer, so a converged table misses a close node when that
+//! node's bucket is full; and a lookup ends at the REPLICAS nearest it finds, so once later
+//! arrivals fill the neighbourhood nearer than an older node, nothing refers the older one. (Nodes that arrive after it are
 //! found by their own joins; a node that started early in a network still forming would
 //! otherwise be charged with the arrival times of its later neighbours.) Every start counts,
 //! first joins and churn rejoins (from a backup
@@ -124,10 +126,11 @@ impl JoinTracker {
             if o.joined.is_none() {
                 let (at, start_of) = (o.at, &self.start_of);
                 let joined_before = |n: u32| start_of.get(n as usize).is_some_and(|&s| s <= at);
-                if closest(up, own, want, joined_before)
-                    .iter()
-                    .all(|id| table.contains(id) || bucket_full(own, *id, &table, bucket_size))
-                {
+                if closest(up, own, want, joined_before).iter().all(|id| {
+                    table.contains(id)
+                        || bucket_full(own, *id, &table, bucket_size)
+                        || holds_nearer(own, *id, &table, want)
+                }) {
                     o.joined = Some(since);
                 }
             }
@@ -242,6 +245,19 @@ fn bucket_full(own: u64, id: u64, table: &[u64], bucket_size: usize) -> bool {
         .filter(|&&t| t != own && bucket(t) == bucket(id))
         .count()
         >= bucket_size
+}
+
+/// Whether `table` holds `want` NodeIds nearer `own` than `id` is: `id` is then not among the
+/// `want` nearest the node knows, so the node no longer stores with it or is asked for it (the
+/// nearer ones are nodes that started later and moved in between; lookups refer the nearest,
+/// so a self-lookup made after they arrived rightly ends before reaching `id`).
+fn holds_nearer(own: u64, id: u64, table: &[u64], want: usize) -> bool {
+    let bound = own ^ id;
+    table
+        .iter()
+        .filter(|&&t| t != own && t ^ own < bound)
+        .count()
+        >= want
 }
 
 /// The `want` NodeIds of `sorted` (sorted by NodeId) closest to `own` by XOR among the nodes
@@ -374,6 +390,43 @@ mod tests {
         // the one start left to close.
         assert!(probe(2).is_infinite(), "0x13's bucket has room: not joined");
         assert_eq!(probe(1), 50.0, "0x13's bucket is full: joined");
+    }
+
+    #[test]
+    fn peers_nearer_than_an_older_closest_stand_in_for_it() {
+        // Node 0 (id 0x10) started at 100 µs, after nodes 1 and 2 (0x30, 0x31: its two closest
+        // of those older) and before nodes 3 and 4 (0x11, 0x12), which moved in between.
+        let ids: Vec<(u64, u32)> =
+            [(0x10u64, 0), (0x11, 3), (0x12, 4), (0x30, 1), (0x31, 2)].into();
+        let probe = |held: &[u64]| {
+            let mut t = JoinTracker::default();
+            for (n, at) in [(1, 0), (2, 0), (0, 100), (3, 200), (4, 200)] {
+                t.started(n, at, false);
+            }
+            t.probe(50_000, 2, 8, &ids, |n, _, table: &mut Vec<u64>| {
+                (n == 0).then(|| {
+                    table.clear();
+                    table.extend_from_slice(held);
+                    0x10
+                })
+            });
+            t.finish(40_000_000);
+            t.times[0].ms
+        };
+        assert_eq!(
+            probe(&[0x11, 0x12]),
+            49.9,
+            "two nearer than 0x30 and 0x31: joined"
+        );
+        assert!(
+            probe(&[0x11]).is_infinite(),
+            "one nearer than 0x30: not joined"
+        );
+        assert_eq!(
+            probe(&[0x30, 0x31]),
+            49.9,
+            "both older closest held: joined"
+        );
     }
 
     #[test]
