@@ -915,3 +915,48 @@ fn a_node_lookup_refers_the_peers_closest_to_its_id_and_the_join_aims_at_the_own
         "the REFERRALS closest to the id, never the asker"
     );
 }
+
+#[test]
+fn an_unanswered_handshake_ping_is_retried_when_the_candidate_pings_again() {
+    let a = fake(1);
+    let mut solo = Solo::new(test_config(), vec![]);
+    let auth_pings_to_a = |solo: &mut Solo| {
+        solo.take_sent_to(a.addr)
+            .iter()
+            .filter(|b| {
+                matches!(
+                    Message::decode(b),
+                    Ok(Message::Ping {
+                        kind: PingKind::Auth,
+                        ..
+                    })
+                )
+            })
+            .count()
+    };
+    let ping = |kind, pad_to| {
+        encode(&Message::Ping {
+            kind,
+            nonce: [3; 32],
+            read_only: false,
+            pad_to,
+        })
+    };
+    // A pings first; the node answers and pings back, and that ping's answer is lost.
+    solo.deliver(a.addr, &ping(PingKind::Auth, 160));
+    assert_eq!(auth_pings_to_a(&mut solo), 1, "pinged back at once");
+    // A pings again within QUERY_TIMEOUT: the first ping may still be answered.
+    solo.advance(Duration::from_millis(500));
+    solo.deliver(a.addr, &ping(PingKind::Live, 0));
+    assert_eq!(
+        auth_pings_to_a(&mut solo),
+        0,
+        "no retry while an answer may come"
+    );
+    // Past QUERY_TIMEOUT the first is presumed lost: A's next ping brings a new one, which
+    // fits the allowance A's 34 bytes left after the LIVE PONG.
+    solo.advance(Duration::from_millis(700));
+    solo.deliver(a.addr, &ping(PingKind::Live, 0));
+    assert_eq!(auth_pings_to_a(&mut solo), 1, "retried");
+    assert_eq!(state_of(&solo, a.addr), Some(PeerState::Candidate));
+}

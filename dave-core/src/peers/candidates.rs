@@ -198,10 +198,15 @@ impl Candidates {
             .map(Remembered::id)
     }
 
-    /// Whether a candidate has been pinged.
-    pub(crate) fn is_pinged(&self, addr: &SocketAddr) -> bool {
+    /// Whether a candidate's AUTH PING was sent less than `retry` ago (its answer may still
+    /// come): an older one is presumed lost.
+    pub(crate) fn awaits_answer(&self, addr: &SocketAddr, now: Time, retry: Duration) -> bool {
         let addr = CompactAddr::new(addr);
-        self.list.iter().any(|c| c.addr == addr && c.ping.is_some())
+        self.list.iter().any(|c| {
+            c.addr == addr
+                && c.ping
+                    .is_some_and(|p| now.saturating_duration_since(p.sent()) < retry)
+        })
     }
 
     /// A random candidate not yet pinged (`random` picks among them).
