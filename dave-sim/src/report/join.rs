@@ -78,7 +78,7 @@ pub(crate) fn sentence(data: &JoinData) -> String {
                     })
             };
             format!(
-                "Over {n} starts a node held the REPLICAS nodes closest to it (or a full bucket of verified peers where one would go) after {} at the median and {} at the 90th percentile; its table held a median of {} peers 1 s after the start and {} after 10 s.",
+                "Over {n} starts a node held the REPLICAS nodes closest to it (or, for each it lacked, a full bucket of verified peers where it would go or REPLICAS verified peers nearer) after {} at the median and {} at the 90th percentile; its table held a median of {} peers 1 s after the start and {} after 10 s.",
                 ms(p50),
                 ms(p90),
                 at(1.0).unwrap_or_else(|| "?".into()),
