@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use dave_core::id::NodeId;
 use dave_core::peers::PeerState;
-use dave_core::wire::{Message, PingKind};
-use harness::{FakePeer, Solo, encode, test_config};
+use dave_core::wire::PingKind;
+use harness::{FakePeer, Solo, ping, test_config};
 
 struct Counting;
 
@@ -67,13 +67,7 @@ fn a_node_with_a_full_table_and_an_empty_store_takes_tens_of_kb() {
     // In groups smaller than the candidate list, as a real join would arrive.
     for group in peers.chunks(32) {
         for p in group {
-            let ping = encode(&Message::Ping {
-                kind: PingKind::Auth,
-                nonce: [1; 32],
-                read_only: false,
-                pad_to: 160,
-            });
-            solo.deliver(p.addr, &ping);
+            solo.deliver(p.addr, &ping(PingKind::Auth, 160));
             for bytes in solo.take_sent_to(p.addr) {
                 if let Some(pong) = p.pong_for(&bytes, &p.key, &[]) {
                     solo.deliver(p.addr, &pong);

@@ -10,7 +10,7 @@ use dave_core::config::Config;
 use dave_core::event::{Event, LookupEnd, RejectKind};
 use dave_core::peers::PeerState;
 use dave_core::wire::{AddrList, GetAck, Message, PingKind};
-use harness::{FakePeer, Solo, encode, key, make_dat, test_config};
+use harness::{FakePeer, Solo, encode, key, make_dat, ping, test_config};
 
 fn fake(i: usize) -> FakePeer {
     FakePeer::new(key(120, i), SocketAddr::from(([20, 0, i as u8, 1], 3000)))
@@ -30,13 +30,7 @@ fn answer_pings(solo: &mut Solo, peers: &[&FakePeer]) {
 /// Makes `p` a verified, then active, peer of the node.
 fn join(solo: &mut Solo, peers: &[&FakePeer]) {
     for p in peers {
-        let ping = encode(&Message::Ping {
-            kind: PingKind::Auth,
-            nonce: [1; 32],
-            read_only: false,
-            pad_to: 160,
-        });
-        solo.deliver(p.addr, &ping);
+        solo.deliver(p.addr, &ping(PingKind::Auth, 160));
     }
     answer_pings(solo, peers);
     for _ in 0..3 {
@@ -457,13 +451,7 @@ fn a_full_bucket_tests_its_incumbent_before_evicting_it() {
     join(&mut solo, &[incumbent]);
     // A newcomer for the full bucket: the incumbent is pinged, answers, and stays.
     solo.sent.clear();
-    let ping = encode(&Message::Ping {
-        kind: PingKind::Auth,
-        nonce: [1; 32],
-        read_only: false,
-        pad_to: 160,
-    });
-    solo.deliver(patient.addr, &ping);
+    solo.deliver(patient.addr, &ping(PingKind::Auth, 160));
     answer_pings(&mut solo, &[patient, incumbent]);
     for _ in 0..4 {
         solo.advance(Duration::from_secs(4));
@@ -481,7 +469,7 @@ fn a_full_bucket_tests_its_incumbent_before_evicting_it() {
         "a live incumbent is not displaced"
     );
     // Another newcomer while the incumbent falls silent: after DEACTIVATE_AFTER it is evicted.
-    solo.deliver(usurper.addr, &ping);
+    solo.deliver(usurper.addr, &ping(PingKind::Auth, 160));
     answer_pings(&mut solo, &[usurper]);
     solo.take_sent_to(incumbent.addr);
     solo.advance(Duration::from_secs(16));
@@ -712,15 +700,7 @@ fn a_newly_activated_closer_peer_gets_the_records_at_once_and_paced() {
         .collect();
     let report = solo.node.restore(solo.now, records.clone());
     assert_eq!(report.loaded, 40);
-    solo.deliver(
-        a.addr,
-        &encode(&Message::Ping {
-            kind: PingKind::Auth,
-            nonce: [1; 32],
-            read_only: false,
-            pad_to: 160,
-        }),
-    );
+    solo.deliver(a.addr, &ping(PingKind::Auth, 160));
     answer_pings(&mut solo, &[&a]);
     // Watch in 50 ms steps for 20 s, well before the first re-propagation (REPUBLISH_EVERY).
     let mut per_step = Vec::new();
@@ -863,13 +843,7 @@ fn a_node_lookup_refers_the_peers_closest_to_its_id_and_the_join_aims_at_the_own
     // The join's self-lookup, sent once the first peer is verified, is a node lookup of the
     // node's own id (§5, §8).
     let first = &peers[0];
-    let ping = encode(&Message::Ping {
-        kind: PingKind::Auth,
-        nonce: [1; 32],
-        read_only: false,
-        pad_to: 160,
-    });
-    solo.deliver(first.addr, &ping);
+    solo.deliver(first.addr, &ping(PingKind::Auth, 160));
     answer_pings(&mut solo, &[first]);
     solo.advance(Duration::from_millis(1));
     let own = solo.node.node_id();
@@ -933,14 +907,6 @@ fn an_unanswered_handshake_ping_is_retried_when_the_candidate_pings_again() {
                 )
             })
             .count()
-    };
-    let ping = |kind, pad_to| {
-        encode(&Message::Ping {
-            kind,
-            nonce: [3; 32],
-            read_only: false,
-            pad_to,
-        })
     };
     // A pings first; the node answers and pings back, and that ping's answer is lost.
     solo.deliver(a.addr, &ping(PingKind::Auth, 160));

@@ -310,6 +310,16 @@ impl FakePeer {
     }
 }
 
+/// A PING from a node that is not read-only, as a fake peer sends it (nonce all ones).
+pub fn ping(kind: dave_core::wire::PingKind, pad_to: usize) -> Vec<u8> {
+    encode(&dave_core::wire::Message::Ping {
+        kind,
+        nonce: [1; 32],
+        read_only: false,
+        pad_to,
+    })
+}
+
 /// Encodes a message into a fresh vector.
 pub fn encode(msg: &dave_core::wire::Message<'_>) -> Vec<u8> {
     let mut buf = vec![0u8; MAX_DATAGRAM];

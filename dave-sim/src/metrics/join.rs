@@ -8,10 +8,10 @@
 //! (docs/protocol.md §5): a bucket that is full keeps its live incumbents (test before evict)
 //! rather than admit a closer newcomer, so a converged table misses a close node when that
 //! node's bucket is full; and a lookup ends at the REPLICAS nearest it finds, so once later
-//! arrivals fill the neighbourhood nearer than an older node, nothing refers the older one. (Nodes that arrive after it are
-//! found by their own joins; a node that started early in a network still forming would
-//! otherwise be charged with the arrival times of its later neighbours.) Every start counts,
-//! first joins and churn rejoins (from a backup
+//! arrivals fill the neighbourhood nearer than an older node, nothing refers the older one.
+//! (Nodes that arrive after it are found by their own joins; a node that started early in a
+//! network still forming would otherwise be charged with the arrival times of its later
+//! neighbours.) Every start counts, first joins and churn rejoins (from a backup
 //! or empty) alike. Tables are probed every [`JOIN_PROBE_EVERY_US`] of virtual time. A start
 //! still not joined [`JOIN_WINDOW_US`] later counts as never joining (its time is infinite, so
 //! a percentile that lands on it is `null`); one cut short earlier by a leave, a crash or the
@@ -355,39 +355,44 @@ mod tests {
         assert_eq!(closest(&[(7, 0)], 7, 5, |_| true), Vec::<u64>::new());
     }
 
+    /// Node 0's join time after one probe at 50 ms in which its table holds `held` and it has
+    /// id `own`; `starts` are (node, µs) in start order. The other nodes read as down, which
+    /// ends their follows, so node 0's is the one start left to close.
+    fn node_0_join_ms(
+        ids: &[(u64, u32)],
+        starts: &[(u32, u64)],
+        (want, bucket_size): (usize, usize),
+        own: u64,
+        held: &[u64],
+    ) -> f64 {
+        let mut t = JoinTracker::default();
+        for &(n, at) in starts {
+            t.started(n, at, false);
+        }
+        t.probe(
+            50_000,
+            want,
+            bucket_size,
+            ids,
+            |n, _, table: &mut Vec<u64>| {
+                (n == 0).then(|| {
+                    table.clear();
+                    table.extend_from_slice(held);
+                    own
+                })
+            },
+        );
+        t.finish(40_000_000);
+        t.times[0].ms
+    }
+
     #[test]
     fn a_full_bucket_stands_in_for_the_closest_it_keeps_out() {
         // Node 0 has id 0x10; its closest other is 0x11 (bucket of bit 0), then 0x12 and 0x13
         // (bit 1). Its table holds 0x11 and, in bit 1's bucket, only 0x12.
-        let ids: Vec<(u64, u32)> = [0x10u64, 0x11, 0x12, 0x13]
-            .iter()
-            .enumerate()
-            .map(|(n, &id)| (id, n as u32))
-            .collect();
-        let held = [0x11u64, 0x12];
-        let probe = |bucket_size: usize| {
-            let mut t = JoinTracker::default();
-            for n in [1, 2, 3, 0] {
-                t.started(n, 0, false);
-            }
-            t.probe(
-                50_000,
-                3,
-                bucket_size,
-                &ids,
-                |n, _, table: &mut Vec<u64>| {
-                    (n == 0).then(|| {
-                        table.clear();
-                        table.extend_from_slice(&held);
-                        0x10
-                    })
-                },
-            );
-            t.finish(40_000_000);
-            t.times[0].ms
-        };
-        // Nodes 1-3 read as down (only node 0 answers), which ends their follows: node 0's is
-        // the one start left to close.
+        let ids: Vec<(u64, u32)> = [(0x10u64, 0), (0x11, 1), (0x12, 2), (0x13, 3)].into();
+        let starts = [(1, 0), (2, 0), (3, 0), (0, 0)];
+        let probe = |k| node_0_join_ms(&ids, &starts, (3, k), 0x10, &[0x11, 0x12]);
         assert!(probe(2).is_infinite(), "0x13's bucket has room: not joined");
         assert_eq!(probe(1), 50.0, "0x13's bucket is full: joined");
     }
@@ -398,21 +403,8 @@ mod tests {
         // of those older) and before nodes 3 and 4 (0x11, 0x12), which moved in between.
         let ids: Vec<(u64, u32)> =
             [(0x10u64, 0), (0x11, 3), (0x12, 4), (0x30, 1), (0x31, 2)].into();
-        let probe = |held: &[u64]| {
-            let mut t = JoinTracker::default();
-            for (n, at) in [(1, 0), (2, 0), (0, 100), (3, 200), (4, 200)] {
-                t.started(n, at, false);
-            }
-            t.probe(50_000, 2, 8, &ids, |n, _, table: &mut Vec<u64>| {
-                (n == 0).then(|| {
-                    table.clear();
-                    table.extend_from_slice(held);
-                    0x10
-                })
-            });
-            t.finish(40_000_000);
-            t.times[0].ms
-        };
+        let starts = [(1, 0), (2, 0), (0, 100), (3, 200), (4, 200)];
+        let probe = |held: &[u64]| node_0_join_ms(&ids, &starts, (2, 8), 0x10, held);
         assert_eq!(
             probe(&[0x11, 0x12]),
             49.9,
