@@ -93,6 +93,36 @@ impl<K: Hash + Eq, V> KeyedMap<K, V> {
             .min()
             .map(|(_, k)| k)
     }
+
+    /// Fills `out` with the entries of smallest `(rank(entry), key)`, smallest first, and says
+    /// how many it found (fewer than `out.len()` if the map is smaller). Like
+    /// [`KeyedMap::min_key_by`], the result does not depend on the order the map is visited in;
+    /// one scan serves several evictions.
+    pub(crate) fn smallest_by<R: Ord + Copy>(
+        &self,
+        rank: impl Fn(&K, &V) -> R,
+        out: &mut [(R, K)],
+    ) -> usize
+    where
+        K: Ord + Copy,
+    {
+        let mut len = 0;
+        for (k, v) in &self.inner {
+            let item = (rank(k, v), *k);
+            if len == out.len() && out.last().is_none_or(|last| item >= *last) {
+                continue;
+            }
+            // Insertion into the sorted prefix, dropping the largest when full.
+            let mut i = len.min(out.len() - 1);
+            while i > 0 && out[i - 1] > item {
+                out[i] = out[i - 1];
+                i -= 1;
+            }
+            out[i] = item;
+            len = (len + 1).min(out.len());
+        }
+        len
+    }
 }
 
 impl<K, V> KeyedMap<K, V> {
@@ -161,6 +191,27 @@ mod tests {
             picks.push(map.min_key_by(|_, v| *v));
         }
         assert!(picks.iter().all(|&p| p == Some(0)), "{picks:?}");
+    }
+
+    proptest::proptest! {
+        /// The smallest entries are the first of a full sort, whatever the map's seed.
+        #[test]
+        fn smallest_by_agrees_with_a_sort(
+            ranks in proptest::collection::vec(0u32..50, 0..200),
+            seed in 0u64..8,
+            n in 1usize..12,
+        ) {
+            let mut map = KeyedMap::with_seed(seed);
+            for (k, r) in ranks.iter().enumerate() {
+                map.insert(k as u32, *r);
+            }
+            let mut want: Vec<(u32, u32)> = ranks.iter().enumerate().map(|(k, r)| (*r, k as u32)).collect();
+            want.sort();
+            want.truncate(n);
+            let mut out = vec![(0u32, 0u32); n];
+            let len = map.smallest_by(|_, r| *r, &mut out);
+            proptest::prop_assert_eq!(&out[..len], &want[..]);
+        }
     }
 
     #[test]
