@@ -18,10 +18,14 @@ use crate::time::Time;
 
 use super::PendingPing;
 
-/// An address waiting for its AUTH PONG (32 bytes: its group is derived from the address).
+/// An address waiting for its AUTH PONG (32 bytes).
 #[derive(Clone, Debug)]
 pub(crate) struct Candidate {
     addr: CompactAddr,
+    /// [`CompactAddr::group_tag`] of `addr`, in bytes the entry had free: the list's scans,
+    /// a dozen per AUTH PONG, compare these 4 bytes per entry and look at the address only on
+    /// a match (they were 18 % of a 1,500-node run's instructions).
+    tag: u32,
     /// The AUTH PING sent to it, if any.
     pub ping: Option<PendingPing>,
 }
@@ -29,8 +33,10 @@ pub(crate) struct Candidate {
 impl Candidate {
     /// An address not yet pinged.
     pub(crate) fn new(addr: &SocketAddr) -> Candidate {
+        let addr = CompactAddr::new(addr);
         Candidate {
-            addr: CompactAddr::new(addr),
+            addr,
+            tag: addr.group_tag(),
             ping: None,
         }
     }
@@ -38,6 +44,11 @@ impl Candidate {
     /// Its address.
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr.get()
+    }
+
+    /// Whether it is for the same address as `other`.
+    fn is(&self, other: &Candidate) -> bool {
+        self.tag == other.tag && self.addr == other.addr
     }
 }
 
@@ -136,13 +147,13 @@ impl Candidates {
     }
 
     pub(crate) fn position(&self, addr: &SocketAddr) -> Option<usize> {
-        let addr = CompactAddr::new(addr);
-        self.list.iter().position(|c| c.addr == addr)
+        let key = Candidate::new(addr);
+        self.list.iter().position(|c| c.is(&key))
     }
 
     pub(crate) fn get_mut(&mut self, addr: &SocketAddr) -> Option<&mut Candidate> {
-        let addr = CompactAddr::new(addr);
-        self.list.iter_mut().find(|c| c.addr == addr)
+        let key = Candidate::new(addr);
+        self.list.iter_mut().find(|c| c.is(&key))
     }
 
     /// Offers an address; `random` (drawn only when the list is full) picks the entry replaced.
@@ -155,12 +166,14 @@ impl Candidates {
     ) -> Offer {
         // One pass for both questions: offers come a dozen per AUTH PONG.
         let mut same_group = 0;
-        let group = candidate.addr.group();
         for c in &self.list {
+            if c.tag != candidate.tag {
+                continue;
+            }
             if c.addr == candidate.addr {
                 return Offer::Known;
             }
-            same_group += usize::from(c.addr.group() == group);
+            same_group += usize::from(c.addr.same_group(&candidate.addr));
         }
         if !super::within_limit(same_group, group_limit) {
             return Offer::GroupFull;
@@ -253,9 +266,9 @@ impl Candidates {
     /// Whether a candidate's AUTH PING was sent less than `retry` ago (its answer may still
     /// come): an older one is presumed lost.
     pub(crate) fn awaits_answer(&self, addr: &SocketAddr, now: Time, retry: Duration) -> bool {
-        let addr = CompactAddr::new(addr);
+        let key = Candidate::new(addr);
         self.list.iter().any(|c| {
-            c.addr == addr
+            c.is(&key)
                 && c.ping
                     .is_some_and(|p| now.saturating_duration_since(p.sent()) < retry)
         })
@@ -354,6 +367,11 @@ mod tests {
         );
         assert!(c.remove(&cand(1, 0).addr()).is_none());
         assert!(c.remove(&cand(2, 1).addr()).is_some());
+    }
+
+    #[test]
+    fn a_candidate_is_thirty_two_bytes() {
+        assert_eq!(std::mem::size_of::<Candidate>(), 32);
     }
 
     #[test]

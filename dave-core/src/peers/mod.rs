@@ -408,12 +408,12 @@ impl PeerTable {
 
     /// The earliest time a peer is due for maintenance.
     pub(crate) fn next_due(&self) -> Option<Time> {
-        self.schedule.first(&self.slab).map(|(t, _)| t)
+        self.schedule.first().map(|(t, _)| t)
     }
 
     /// Takes the next peer due at or before `now` off the schedule.
     pub(crate) fn pop_due(&mut self, now: Time) -> Option<PeerIdx> {
-        let (t, _) = self.schedule.first(&self.slab)?;
+        let (t, _) = self.schedule.first()?;
         if t > now {
             return None;
         }
@@ -488,7 +488,7 @@ impl PeerTable {
             return true;
         }
         let (mut in_table, mut in_bucket) = (0, 0);
-        for p in self.bucketed_in_group(peer.group()) {
+        for p in self.bucketed_in_group(&peer.addr) {
             in_table += 1;
             in_bucket += usize::from(p.bucket() == Some(bucket));
         }
@@ -497,10 +497,10 @@ impl PeerTable {
     }
 
     /// The bucketed (non-edge, verified) peers of one network group.
-    fn bucketed_in_group(&self, group: NetworkGroup) -> impl Iterator<Item = &Peer> {
+    fn bucketed_in_group<'a>(&'a self, of: &'a CompactAddr) -> impl Iterator<Item = &'a Peer> {
         self.iter()
             .map(|(_, p)| p)
-            .filter(move |p| p.bucket().is_some() && p.group() == group)
+            .filter(move |p| p.bucket().is_some() && p.addr.same_group(of))
     }
 
     /// The bucket a verified NodeId belongs in, unless it is ours or already present.
@@ -761,7 +761,9 @@ impl PeerTable {
     /// Number of non-edge bucketed peers of a group (for tests and metrics).
     #[cfg(test)]
     pub(crate) fn group_count(&self, group: NetworkGroup) -> usize {
-        self.bucketed_in_group(group).count()
+        self.iter()
+            .filter(|(_, p)| p.bucket().is_some() && p.group() == group)
+            .count()
     }
 }
 
