@@ -10,6 +10,7 @@
 pub mod fast_hash;
 pub mod host;
 pub mod pool;
+mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod time;
@@ -292,6 +293,7 @@ impl<H: SimHost, A> Engine<H, A> {
             };
             self.now = t;
             self.processed += 1;
+            self.warm_next();
             match item {
                 Item::Deliver { to, buf } => self.deliver(to, buf),
                 Item::Timer { node, incarnation } => self.fire_timer(node, incarnation, t),
@@ -300,6 +302,22 @@ impl<H: SimHost, A> Engine<H, A> {
         }
         self.now = self.now.max(until.0);
         None
+    }
+
+    /// Starts fetching what the next event will touch first: its node's slot and, for a
+    /// delivery, the datagram (see [`prefetch`]).
+    fn warm_next(&mut self) {
+        let (node, buf) = match self.queue.peek() {
+            Some(&Item::Deliver { to, buf }) => (to, Some(buf)),
+            Some(&Item::Timer { node, .. }) => (node, None),
+            _ => return,
+        };
+        if let Some(slot) = self.slots.get(node as usize) {
+            prefetch::range(slot, std::mem::size_of::<Slot<H>>());
+        }
+        if let Some(buf) = buf {
+            self.pool.prefetch(buf);
+        }
     }
 
     fn deliver(&mut self, to: u32, buf: u32) {

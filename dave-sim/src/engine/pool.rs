@@ -63,6 +63,12 @@ impl SizeClass {
         &self.chunks[chunk][at..at + self.size]
     }
 
+    /// `slot`, or `None` for an index beyond the pool (a cache hint must not panic).
+    fn try_slot(&self, index: u32) -> Option<&[u8]> {
+        let (chunk, at) = self.locate(index);
+        self.chunks.get(chunk)?.get(at..at + self.size)
+    }
+
     fn slot_mut(&mut self, index: u32) -> &mut [u8] {
         let (chunk, at) = self.locate(index);
         let size = self.size;
@@ -141,6 +147,17 @@ impl BufferPool {
         &sizes.slot(index)[..len]
     }
 
+    /// Hints the cache to fetch the datagram's head and bytes (see `engine::prefetch`).
+    pub fn prefetch(&self, id: u32) {
+        let (class, index) = split(id);
+        if let Some(sizes) = self.classes.get(class) {
+            super::prefetch::line(sizes.heads.as_ptr().wrapping_add(index as usize));
+            if let Some(slot) = sizes.try_slot(index) {
+                super::prefetch::range(slot.as_ptr(), slot.len().min(256));
+            }
+        }
+    }
+
     /// The datagram's source and length.
     pub fn head(&self, id: u32) -> Head {
         let (class, index) = split(id);
@@ -181,6 +198,16 @@ mod tests {
 
     fn from() -> SocketAddr {
         "11.0.0.1:4242".parse().expect("an address")
+    }
+
+    #[test]
+    fn a_cache_hint_for_any_id_is_harmless() {
+        let mut pool = BufferPool::default();
+        let a = pool.store(from(), b"abc");
+        for id in [a, a + 1, u32::MAX, 0] {
+            pool.prefetch(id);
+        }
+        assert_eq!(pool.bytes(a), b"abc");
     }
 
     #[test]

@@ -131,6 +131,12 @@ impl<T> EventQueue<T> {
         self.current.peek().map(|e| e.time)
     }
 
+    /// The earliest item, left in place.
+    pub fn peek(&mut self) -> Option<&T> {
+        self.refill();
+        self.current.peek().map(|e| &e.item)
+    }
+
     /// Removes the earliest item.
     pub fn pop(&mut self) -> Option<(u64, T)> {
         self.refill();
@@ -204,6 +210,7 @@ mod tests {
                     r.seq += 1;
                     if kind == 5 {
                         prop_assert_eq!(q.peek_time(), r.heap.peek().map(|e| e.0.0));
+                        prop_assert_eq!(q.peek().copied(), r.heap.peek().map(|e| e.0.1));
                     }
                 }
             }
