@@ -63,7 +63,7 @@ impl CompactAddr {
     /// asks this of each entry for each of an AUTH PONG's dozen addresses).
     pub fn group(&self) -> NetworkGroup {
         let o = &self.octets;
-        if o[..10] == [0; 10] && o[10] == 0xff && o[11] == 0xff {
+        if self.is_mapped() {
             NetworkGroup::V4([o[12], o[13], o[14]])
         } else {
             NetworkGroup::V6([o[0], o[1], o[2], o[3], o[4], o[5]])
@@ -79,9 +79,7 @@ impl CompactAddr {
             u128::from_be_bytes(self.octets),
             u128::from_be_bytes(other.octets),
         );
-        // IPv4-mapped: ten zero bytes, then 0xffff.
-        let mapped = |x: u128| x >> 32 == 0xffff;
-        match (mapped(a), mapped(b)) {
+        match (self.is_mapped(), other.is_mapped()) {
             // The /24: every byte before the last (the first twelve are the mapped prefix).
             (true, true) => a >> 8 == b >> 8,
             // The /48: the first six bytes.
@@ -96,11 +94,16 @@ impl CompactAddr {
     /// and for equal addresses, so a scan compares them first and confirms a match.
     pub fn group_tag(&self) -> u32 {
         let o = &self.octets;
-        if u128::from_be_bytes(*o) >> 32 == 0xffff {
+        if self.is_mapped() {
             0xff00_0000 | u32::from_be_bytes([0, o[12], o[13], o[14]])
         } else {
             u32::from_be_bytes([o[0], o[1], o[2], o[3]])
         }
+    }
+
+    /// Whether it is IPv4 or IPv4-mapped (`::ffff:a.b.c.d`: ten zero bytes, then 0xffff).
+    fn is_mapped(&self) -> bool {
+        u128::from_be_bytes(self.octets) >> 32 == 0xffff
     }
 
     /// The socket address.

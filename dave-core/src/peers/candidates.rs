@@ -228,16 +228,16 @@ impl Candidates {
         while self.oldest.len > 0 {
             self.oldest.len -= 1;
             let (at_ms, key) = self.oldest.entries[usize::from(self.oldest.len)];
-            let unchanged = self.recent.get(&key).is_some_and(|r| r.at_ms == at_ms);
+            if self.recent.get(&key).is_none_or(|r| r.at_ms != at_ms) {
+                // Forgotten or remembered again since the scan.
+                continue;
+            }
             // Strictly older than the scan: anything remembered since is younger. (One from
             // the scan's own millisecond could tie with a later one of smaller key: rescan.)
-            let before_scan = now_ms.wrapping_sub(at_ms) > since_scan;
-            if unchanged && before_scan {
+            if now_ms.wrapping_sub(at_ms) > since_scan {
                 return Some(key);
             }
-            if unchanged {
-                break;
-            }
+            break;
         }
         // A linear scan: the longest age ranks smallest by its complement.
         let mut found = [(0u32, 0u32); OLDEST_KEPT];
@@ -266,11 +266,10 @@ impl Candidates {
     /// Whether a candidate's AUTH PING was sent less than `retry` ago (its answer may still
     /// come): an older one is presumed lost.
     pub(crate) fn awaits_answer(&self, addr: &SocketAddr, now: Time, retry: Duration) -> bool {
-        let key = Candidate::new(addr);
-        self.list.iter().any(|c| {
-            c.is(&key)
-                && c.ping
-                    .is_some_and(|p| now.saturating_duration_since(p.sent()) < retry)
+        self.position(addr).is_some_and(|i| {
+            self.list[i]
+                .ping
+                .is_some_and(|p| now.saturating_duration_since(p.sent()) < retry)
         })
     }
 
