@@ -18,6 +18,7 @@ pub mod cli;
 pub mod crypto_memo;
 pub mod crypto_model;
 pub mod engine;
+pub mod huge_pages;
 pub mod metrics;
 pub mod network;
 pub mod progress;

@@ -262,3 +262,33 @@ fn progress_lines_when_stderr_is_not_a_terminal() {
     assert!(text(&bad).contains("--progress-every"), "{}", text(&bad));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dave-sim` starts itself again with glibc's heap on transparent huge pages (a run of
+/// thousands of nodes is bound by TLB and cache misses), and `bench` says which heap it ran on,
+/// so figures are compared like with like. An explicit `GLIBC_TUNABLES` is left alone.
+#[test]
+fn bench_runs_on_huge_pages_unless_told_otherwise() {
+    let bench = |tunables: Option<&str>| {
+        let mut cmd = bin();
+        cmd.args(["bench", "--nodes", "4", "--seconds", "1"]);
+        match tunables {
+            Some(t) => cmd.env("GLIBC_TUNABLES", t),
+            None => cmd.env_remove("GLIBC_TUNABLES"),
+        };
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        text(&o)
+    };
+    let default = bench(None);
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        assert!(
+            default.contains("heap: transparent huge pages requested (glibc.malloc.hugetlb=1)"),
+            "{default}"
+        );
+    } else {
+        assert!(default.contains("heap: ordinary pages"), "{default}");
+    }
+    let opted_out = bench(Some(""));
+    assert!(opted_out.contains("heap: ordinary pages"), "{opted_out}");
+    assert!(opted_out.contains("echo hosts"), "{opted_out}");
+}
