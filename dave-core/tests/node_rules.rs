@@ -926,3 +926,80 @@ fn an_unanswered_handshake_ping_is_retried_when_the_candidate_pings_again() {
     assert_eq!(auth_pings_to_a(&mut solo), 1, "retried");
     assert_eq!(state_of(&solo, a.addr), Some(PeerState::Candidate));
 }
+
+/// The kinds of the PINGs the node sent to `to` (taking them).
+fn pings_to(solo: &mut Solo, to: SocketAddr) -> Vec<(PingKind, usize)> {
+    solo.take_sent_to(to)
+        .iter()
+        .filter_map(|b| match Message::decode(b) {
+            Ok(Message::Ping { kind, .. }) => Some((kind, b.len())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_settled_node_paces_strangers_that_live_ping_it_but_answers_first_contact_at_once() {
+    let config = test_config();
+    let k = config.k;
+    let peers: Vec<FakePeer> = (1..=k + 8).map(fake).collect();
+    let refs: Vec<&FakePeer> = peers.iter().collect();
+    let mut solo = Solo::new(config, vec![]);
+    join(&mut solo, &refs);
+    let held = solo
+        .node
+        .peers()
+        .filter(|p| p.state == PeerState::Active)
+        .count();
+    assert!(held >= k, "the table holds K peers ({held})");
+    solo.sent.clear();
+
+    // Two strangers that hold the node LIVE-ping it: answered with a LIVE PONG, and no
+    // handshake at once (they found no room before, most likely, and will not now)...
+    let (s, t) = (fake(200), fake(201));
+    for stranger in [&s, &t] {
+        solo.deliver(stranger.addr, &ping(PingKind::Live, 0));
+        assert_eq!(
+            pings_to(&mut solo, stranger.addr),
+            vec![],
+            "no handshake at once"
+        );
+        assert_eq!(state_of(&solo, stranger.addr), Some(PeerState::Candidate));
+    }
+    // ...but paced: one padded AUTH PING now, the next a second later.
+    solo.advance(Duration::ZERO);
+    let first: Vec<_> = [&s, &t]
+        .iter()
+        .flat_map(|p| pings_to(&mut solo, p.addr))
+        .collect();
+    assert_eq!(first, vec![(PingKind::Auth, 160)], "one paced handshake");
+    solo.advance(Duration::from_millis(999));
+    assert!(
+        [&s, &t]
+            .iter()
+            .all(|p| pings_to(&mut solo, p.addr).is_empty())
+    );
+    solo.advance(Duration::from_millis(1));
+    let second: Vec<_> = [&s, &t]
+        .iter()
+        .flat_map(|p| pings_to(&mut solo, p.addr))
+        .collect();
+    assert_eq!(
+        second,
+        vec![(PingKind::Auth, 160)],
+        "the other, a second later"
+    );
+
+    // A stranger's AUTH PING is first contact: answered and pinged back at once.
+    let u = fake(202);
+    solo.deliver(u.addr, &ping(PingKind::Auth, 160));
+    let kinds: Vec<PingKind> = pings_to(&mut solo, u.addr).iter().map(|p| p.0).collect();
+    assert_eq!(kinds, vec![PingKind::Auth], "pinged back at once");
+
+    // A stranger whose handshake went unanswered past QUERY_TIMEOUT is retried at once when
+    // it pings again (its answer was presumably lost).
+    solo.advance(Duration::from_millis(1100));
+    solo.deliver(s.addr, &ping(PingKind::Live, 0));
+    let kinds: Vec<PingKind> = pings_to(&mut solo, s.addr).iter().map(|p| p.0).collect();
+    assert_eq!(kinds, vec![PingKind::Auth], "retried at once");
+}

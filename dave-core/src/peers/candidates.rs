@@ -273,6 +273,12 @@ impl Candidates {
         })
     }
 
+    /// Whether a candidate was sent an AUTH PING that has not been answered.
+    pub(crate) fn was_pinged(&self, addr: &SocketAddr) -> bool {
+        self.position(addr)
+            .is_some_and(|i| self.list[i].ping.is_some())
+    }
+
     /// A random candidate not yet pinged (`random` picks among them).
     pub(crate) fn unpinged(&self, random: u64) -> Option<SocketAddr> {
         let n = self.list.iter().filter(|c| c.ping.is_none()).count();
