@@ -283,6 +283,37 @@ fn shares_every_eligible_peer_equally_often() {
 }
 
 #[test]
+fn wants_peers_while_a_far_bucket_has_room_whatever_the_near_ones_hold() {
+    let cfg = roomy_config(2);
+    let mut table = PeerTable::new(NodeId(0), 0);
+    assert!(table.wants_peers(cfg.k), "an empty table");
+    let mut net = 0u8;
+    let mut last = None;
+    for bucket in 60..64u32 {
+        for i in 0..2u64 {
+            net += 1;
+            let admit = table.admit(verified((1 << bucket) | i, addr(net, 1)), Time::ZERO, &cfg);
+            let Admit::Added(idx) = admit else {
+                panic!("{admit:?}")
+            };
+            last = Some(idx);
+        }
+    }
+    // A node near us (bucket 40) leaves the near buckets with room, as they nearly always
+    // have; a random newcomer would land there once in 2^23.
+    assert!(matches!(
+        table.admit(verified((1 << 40) | 1, addr(99, 1)), Time::ZERO, &cfg),
+        Admit::Added(_)
+    ));
+    assert!(
+        !table.wants_peers(cfg.k),
+        "the four farthest buckets are full"
+    );
+    table.remove(last.expect("a peer in bucket 63"));
+    assert!(table.wants_peers(cfg.k), "bucket 63 has room again");
+}
+
+#[test]
 fn schedule_orders_due_peers() {
     let mut table = PeerTable::new(NodeId(0), 0);
     let a = table.add_edge(addr(1, 1), Time::from_millis(5)).unwrap();
