@@ -89,8 +89,8 @@ pub fn run_bench(args: &BenchArgs) -> BenchResult {
 
 /// The `bench` subcommand.
 pub fn bench_command(args: &BenchArgs) -> ExitCode {
+    println!("{}", crate::huge_pages::heap_line());
     if let Some(file) = &args.scale.scenario {
-        println!("{}", crate::huge_pages::heap_line());
         return match crate::bench_scale::scale_command(file, &args.scale) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -99,7 +99,6 @@ pub fn bench_command(args: &BenchArgs) -> ExitCode {
             }
         };
     }
-    println!("{}", crate::huge_pages::heap_line());
     let r = run_bench(args);
     println!(
         "bench: {} echo hosts, {} virtual s: {} events, {} datagrams in {:.2} s wall = {:.0} events/s, {:.0} datagrams/s",

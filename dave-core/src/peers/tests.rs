@@ -300,7 +300,7 @@ fn wants_peers_while_a_far_bucket_has_room_whatever_the_near_ones_hold() {
         }
     }
     // A node near us (bucket 40) leaves the near buckets with room, as they nearly always
-    // have; a random newcomer would land there once in 2^23.
+    // have; a random newcomer would land there once in 2^24.
     assert!(matches!(
         table.admit(verified((1 << 40) | 1, addr(99, 1)), Time::ZERO, &cfg),
         Admit::Added(_)
