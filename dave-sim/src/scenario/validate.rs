@@ -158,12 +158,12 @@ pub fn check(s: &Scenario) -> Result<(), Problem> {
 }
 
 /// Most nodes a scenario may ask for. The simulator allocates its address plan, hosts, event
-/// queues and per-node metrics up front; `scenarios/scale-100k.json` peaks at about 32 KiB a node
-/// (README, Performance), so a million nodes already needs about 33 GB.
+/// queues and per-node metrics up front; `scenarios/scale-100k.json` peaks at about 30 KiB a node
+/// (README, Performance), so a million nodes already needs about 31 GB.
 /// Larger populations are refused here rather than aborting later in an allocation failure.
 pub const MAX_NODES: u32 = 1_000_000;
 /// Measured memory per node of `scenarios/scale-100k.json`, for the error message.
-const BYTES_PER_NODE_MEASURED: u64 = 33_000;
+const BYTES_PER_NODE_MEASURED: u64 = 31_000;
 
 /// Refuses a population that memory cannot hold (the address plan's limits are checked by
 /// `check_groups`).
