@@ -132,6 +132,8 @@ fn a_truncated_backup_recovers_every_complete_record_and_reports_the_rest() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64;
+    // No process may start while this process holds the locked backup (see `descriptors`).
+    let writing = common::descriptors();
     let (mut backup, _) = Backup::open(&backup_path, BackupOptions::default()).unwrap();
     let mut last_len = 0;
     for i in 0..4 {
@@ -151,6 +153,7 @@ fn a_truncated_backup_recovers_every_complete_record_and_reports_the_rest() {
     backup.sync().unwrap();
     let full = backup.file_len();
     drop(backup);
+    drop(writing);
     let cut = full - 5;
     fs::OpenOptions::new()
         .write(true)

@@ -20,6 +20,33 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_dave-node");
 /// Protocol settings every test node and client uses: low proof-of-work, intervals ÷ 10.
 pub const FAST: [&str; 4] = ["--min-work", "8", "--time-scale", "10"];
 
+/// Held around every process this harness starts, and by a test while it holds a locked
+/// backup open in its own process. A child forked by another test thread holds copies of this
+/// process's descriptors until it execs (std marks them close-on-exec), and a copy keeps an
+/// `flock`: on a loaded machine a dave-node started just after its test had dropped the backup
+/// it wrote found the file "in use by another process" (seen once, in a fresh-clone CI run).
+/// `Command::spawn` returns only once the child has exec'd, so holding this around it closes
+/// the window.
+pub static DESCRIPTORS: Mutex<()> = Mutex::new(());
+
+/// Takes [`DESCRIPTORS`] (a test that panicked while holding it leaves nothing to protect).
+pub fn descriptors() -> std::sync::MutexGuard<'static, ()> {
+    DESCRIPTORS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// [`Command::output`], with the spawn under [`DESCRIPTORS`] (the wait is not).
+pub fn output(cmd: &mut Command) -> Output {
+    let child = {
+        let _spawning = descriptors();
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn dave-node")
+    };
+    child.wait_with_output().expect("wait for dave-node")
+}
+
 /// A free UDP port on `ip` (bound then released; the OS does not hand it out again at once).
 pub fn free_addr(ip: &str) -> SocketAddr {
     let socket = UdpSocket::bind((ip, 0)).expect("bind probe socket");
@@ -34,11 +61,7 @@ pub fn host(n: u8) -> String {
 /// Runs `dave-node keygen` and returns the key file and the printed public key.
 pub fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(name);
-    let out = Command::new(BIN)
-        .args(["keygen", "--out"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = output(Command::new(BIN).args(["keygen", "--out"]).arg(&path));
     assert!(
         out.status.success(),
         "keygen: {}",
@@ -103,7 +126,10 @@ impl NodeProc {
         if let Some(backup) = backup {
             cmd.arg("--backup").arg(backup);
         }
-        let mut child = cmd.spawn().expect("spawn dave-node");
+        let mut child = {
+            let _spawning = descriptors();
+            cmd.spawn().expect("spawn dave-node")
+        };
         let stderr = child.stderr.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
@@ -211,22 +237,22 @@ pub fn put_with(
     from: &str,
     flags: &[&str],
 ) -> Output {
-    Command::new(BIN)
-        .arg("put")
-        .arg("--edge")
-        .arg(edge.to_string())
-        .arg("--key")
-        .arg(key)
-        .args(["--work", "8", "--timeout", "10", "--listen"])
-        .arg(format!("{from}:0"))
-        .args(flags)
-        .args([record_key, value])
-        .env(
-            "RUST_LOG",
-            std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .output()
-        .unwrap()
+    output(
+        Command::new(BIN)
+            .arg("put")
+            .arg("--edge")
+            .arg(edge.to_string())
+            .arg("--key")
+            .arg(key)
+            .args(["--work", "8", "--timeout", "10", "--listen"])
+            .arg(format!("{from}:0"))
+            .args(flags)
+            .args([record_key, value])
+            .env(
+                "RUST_LOG",
+                std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            ),
+    )
 }
 
 /// Runs a short-lived `dave-node get` through `edge`.
@@ -242,18 +268,18 @@ pub fn get_with(
     from: &str,
     flags: &[&str],
 ) -> Output {
-    Command::new(BIN)
-        .arg("get")
-        .arg("--edge")
-        .arg(edge.to_string())
-        .args(["--timeout", "10", "--listen"])
-        .arg(format!("{from}:0"))
-        .args(flags)
-        .args([pubkey, record_key])
-        .env(
-            "RUST_LOG",
-            std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .output()
-        .unwrap()
+    output(
+        Command::new(BIN)
+            .arg("get")
+            .arg("--edge")
+            .arg(edge.to_string())
+            .args(["--timeout", "10", "--listen"])
+            .arg(format!("{from}:0"))
+            .args(flags)
+            .args([pubkey, record_key])
+            .env(
+                "RUST_LOG",
+                std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            ),
+    )
 }
