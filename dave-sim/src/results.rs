@@ -1,5 +1,5 @@
 //! Writes a run's files (docs/simulator.md §"The report"): `summary.json`, `timing.json`,
-//! `timeseries.csv`, `records.csv`, `replicas.csv`, `lookups.csv`, `peers.csv`.
+//! `timeseries.csv`, `records.csv`, `replicas.csv`, `lookups.csv`, `peers.csv`, `joins.csv`.
 //!
 //! Every CSV is tidy (docs/simulator.md §"CSV files"): one header row of unique names, one value
 //! per cell, numbers or an empty cell for a missing number, so `pandas.read_csv(path)` with no
@@ -64,6 +64,7 @@ pub fn write_all(output: &RunOutput, dir: &Path) -> Result<(), ResultsError> {
     write_csv(&dir.join("replicas.csv"), &replicas)?;
     write_csv(&dir.join("lookups.csv"), &output.lookups)?;
     write_csv(&dir.join("peers.csv"), &output.peers)?;
+    write_csv(&dir.join("joins.csv"), &output.joins)?;
     Ok(())
 }
 

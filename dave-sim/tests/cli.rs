@@ -45,6 +45,7 @@ fn run_writes_every_file_and_exits_0_when_expectations_hold() {
         "records.csv",
         "lookups.csv",
         "peers.csv",
+        "joins.csv",
     ] {
         assert!(dir.join(f).exists(), "{f} missing");
     }

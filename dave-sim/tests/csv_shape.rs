@@ -140,6 +140,7 @@ fn every_csv_of_a_run_is_tidy() {
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     for expected in [
+        "joins.csv",
         "lookups.csv",
         "peers.csv",
         "records.csv",

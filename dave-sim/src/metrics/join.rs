@@ -42,10 +42,30 @@ struct Open {
 /// How one followed start ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JoinTime {
+    /// The node that started.
+    pub node: u32,
+    /// When it started, µs of virtual time.
+    pub at: u64,
     /// Whether it was a restart (churn rejoin or fault restart) rather than a first join.
     pub restart: bool,
     /// Milliseconds to join; infinite if it did not join within the window.
     pub ms: f64,
+}
+
+/// One measured start (a row of `joins.csv`): what the join percentiles are taken over, so a
+/// tail can be traced to the nodes in it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct JoinRow {
+    /// Start, seconds of virtual time.
+    pub time_s: f64,
+    /// The node that started.
+    pub node: u32,
+    /// A restart (churn rejoin or fault restart) rather than a first join.
+    pub restart: bool,
+    /// Joined within the window of [`JOIN_WINDOW_US`] after the start.
+    pub joined: bool,
+    /// Start to joined, ms (empty if it did not join).
+    pub join_ms: Option<f64>,
 }
 
 /// Follows every start of an honest node.
@@ -170,6 +190,8 @@ impl JoinTracker {
             }
         };
         self.times.push(JoinTime {
+            node: o.node,
+            at: o.at,
             restart: o.restart,
             ms,
         });
@@ -198,6 +220,20 @@ impl JoinTracker {
             self.times.iter().filter(|j| j.ms.is_infinite()).count() as f64,
         );
         out.insert("joins_censored".into(), self.censored as f64);
+    }
+
+    /// Every measured start, in the order they ended (`joins.csv`).
+    pub fn rows(&self) -> Vec<JoinRow> {
+        self.times
+            .iter()
+            .map(|j| JoinRow {
+                time_s: j.at as f64 / 1e6,
+                node: j.node,
+                restart: j.restart,
+                joined: j.ms.is_finite(),
+                join_ms: j.ms.is_finite().then_some(j.ms),
+            })
+            .collect()
     }
 
     /// `(seconds since start, p10, p50, p90)` of table sizes per curve step.
@@ -461,9 +497,22 @@ mod tests {
         assert_eq!(
             t.times,
             vec![JoinTime {
+                node: 0,
+                at: 1_000_000,
                 restart: false,
                 ms: 100.0
             }]
+        );
+        assert_eq!(
+            t.rows(),
+            vec![JoinRow {
+                time_s: 1.0,
+                node: 0,
+                restart: false,
+                joined: true,
+                join_ms: Some(100.0),
+            }],
+            "joins.csv's row of the start"
         );
         assert_eq!(
             t.curve.get(&0),
@@ -499,5 +548,10 @@ mod tests {
         t.metrics(&mut m);
         assert!(m["join_time_p50_ms"].is_nan(), "an infinite median is null");
         assert_eq!(m["joins_unfinished"], 1.0);
+        let rows = t.rows();
+        assert_eq!(
+            (rows[0].node, rows[0].joined, rows[0].join_ms),
+            (0, false, None)
+        );
     }
 }

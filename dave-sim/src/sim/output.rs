@@ -36,6 +36,8 @@ pub struct RunOutput {
     pub liar_detection: Option<LiarCurve>,
     /// `(seconds since a start, p10, p50, p90)` of table sizes after every node start.
     pub join_curve: Vec<(f64, f64, f64, f64)>,
+    /// Every measured start (`joins.csv`).
+    pub joins: Vec<crate::metrics::join::JoinRow>,
     /// The trace (hash and checkpoints), for determinism checks.
     pub trace: Trace,
 }

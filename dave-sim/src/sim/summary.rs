@@ -114,6 +114,7 @@ pub fn finish<H: ScenarioHost>(stage: Stage<'_, H>, tally: Tally, started: Insta
         lookups: collector.lookups,
         peers: collector.peers,
         join_curve: collector.joins.curve_band(),
+        joins: collector.joins.rows(),
         held_distances,
         victims: tally.victims,
         liar_detection: tally.liar_detection,
