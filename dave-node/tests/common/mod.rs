@@ -237,22 +237,28 @@ pub fn put_with(
     from: &str,
     flags: &[&str],
 ) -> Output {
-    output(
-        Command::new(BIN)
-            .arg("put")
-            .arg("--edge")
-            .arg(edge.to_string())
-            .arg("--key")
-            .arg(key)
-            .args(["--work", "8", "--timeout", "10", "--listen"])
-            .arg(format!("{from}:0"))
-            .args(flags)
-            .args([record_key, value])
-            .env(
-                "RUST_LOG",
-                std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-            ),
-    )
+    let mut put = client("put", edge, from);
+    put.arg("--key")
+        .arg(key)
+        .args(["--work", "8"])
+        .args(flags)
+        .args([record_key, value]);
+    output(&mut put)
+}
+
+/// A short-lived client command (`put` or `get`) through `edge`, listening on `from`.
+fn client(verb: &str, edge: SocketAddr, from: &str) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg(verb)
+        .arg("--edge")
+        .arg(edge.to_string())
+        .args(["--timeout", "10", "--listen"])
+        .arg(format!("{from}:0"))
+        .env(
+            "RUST_LOG",
+            std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        );
+    cmd
 }
 
 /// Runs a short-lived `dave-node get` through `edge`.
@@ -268,18 +274,7 @@ pub fn get_with(
     from: &str,
     flags: &[&str],
 ) -> Output {
-    output(
-        Command::new(BIN)
-            .arg("get")
-            .arg("--edge")
-            .arg(edge.to_string())
-            .args(["--timeout", "10", "--listen"])
-            .arg(format!("{from}:0"))
-            .args(flags)
-            .args([pubkey, record_key])
-            .env(
-                "RUST_LOG",
-                std::env::var("DAVE_NODE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-            ),
-    )
+    let mut get = client("get", edge, from);
+    get.args(flags).args([pubkey, record_key]);
+    output(&mut get)
 }
