@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use crate::event::{Event, RejectReason};
-use crate::peers::{Admit, Candidate, Offer, Peer, PeerIdx, PendingPing};
+use crate::peers::{Admit, Candidate, Offer, Peer, PeerIdx, PendingPing, awaited};
 use crate::timer::Timer;
 use crate::wire::{AddrList, Message, PADDED_PING_LEN, PingKind, Pong, PongAuth, pong_digest};
 
@@ -89,11 +89,10 @@ impl Node {
         if read_only {
             return;
         }
+        // One scan of the candidate list answers both questions below about our handshake.
+        let handshake = self.peers.candidates.pending_ping(&from);
         let known = self.peers.by_addr(&from).is_some()
-            || self
-                .peers
-                .candidates
-                .awaits_answer(&from, self.now, self.config.query_timeout)
+            || handshake.is_some_and(|p| awaited(p, self.now, self.config.query_timeout))
             || self
                 .peers
                 .evictions
@@ -114,7 +113,7 @@ impl Node {
         // handshake we began and lost (its retry, below).
         if kind == PingKind::Live
             && self.peers.bucketed_len() >= self.config.k
-            && !self.peers.candidates.was_pinged(&from)
+            && handshake.is_none()
         {
             self.offer_candidate(from, Source::Stranger);
             return;

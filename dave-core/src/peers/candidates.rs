@@ -115,6 +115,12 @@ impl Remembered {
 /// holds (256 entries would double it to 512 buckets, 12 KB in every node of a full network).
 const RECENT_CAPACITY: usize = 224;
 
+/// Whether the answer to `ping` may still come `retry` after it was sent (later it is presumed
+/// lost).
+pub(crate) fn awaited(ping: PendingPing, now: Time, retry: Duration) -> bool {
+    now.saturating_duration_since(ping.sent()) < retry
+}
+
 /// What happened to an offered candidate.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Offer {
@@ -263,20 +269,16 @@ impl Candidates {
             .map(Remembered::id)
     }
 
+    /// The AUTH PING a candidate at `addr` was sent and has not answered, if any.
+    pub(crate) fn pending_ping(&self, addr: &SocketAddr) -> Option<PendingPing> {
+        self.position(addr).and_then(|i| self.list[i].ping)
+    }
+
     /// Whether a candidate's AUTH PING was sent less than `retry` ago (its answer may still
     /// come): an older one is presumed lost.
     pub(crate) fn awaits_answer(&self, addr: &SocketAddr, now: Time, retry: Duration) -> bool {
-        self.position(addr).is_some_and(|i| {
-            self.list[i]
-                .ping
-                .is_some_and(|p| now.saturating_duration_since(p.sent()) < retry)
-        })
-    }
-
-    /// Whether a candidate was sent an AUTH PING that has not been answered.
-    pub(crate) fn was_pinged(&self, addr: &SocketAddr) -> bool {
-        self.position(addr)
-            .is_some_and(|i| self.list[i].ping.is_some())
+        self.pending_ping(addr)
+            .is_some_and(|p| awaited(p, now, retry))
     }
 
     /// A random candidate not yet pinged (`random` picks among them).

@@ -30,7 +30,7 @@ use crate::wire::PingKind;
 
 use schedule::Schedule;
 
-pub(crate) use candidates::{Candidate, Candidates, Offer};
+pub(crate) use candidates::{Candidate, Candidates, Offer, awaited};
 pub use reliability::Reliability;
 
 /// Number of k-buckets: one per bit of a NodeId.

@@ -27,7 +27,7 @@ pub const FAST: [&str; 4] = ["--min-work", "8", "--time-scale", "10"];
 /// it wrote found the file "in use by another process" (seen once, in a fresh-clone CI run).
 /// `Command::spawn` returns only once the child has exec'd, so holding this around it closes
 /// the window.
-pub static DESCRIPTORS: Mutex<()> = Mutex::new(());
+static DESCRIPTORS: Mutex<()> = Mutex::new(());
 
 /// Takes [`DESCRIPTORS`] (a test that panicked while holding it leaves nothing to protect).
 pub fn descriptors() -> std::sync::MutexGuard<'static, ()> {
