@@ -34,12 +34,14 @@ pub(crate) enum Timer {
     JoinRetry,
     /// The next paced AUTH PING to a candidate learned from a third party (§5).
     Candidates,
+    /// The earliest candidate AUTH PING due for its one retry (§5).
+    HandshakeRetry,
     /// The next paced step of handing records over to a newly activated peer (§8).
     Handoff,
 }
 
 impl Timer {
-    pub(crate) const ALL: [Timer; 13] = [
+    pub(crate) const ALL: [Timer; 14] = [
         Timer::Peers,
         Timer::Housekeeping,
         Timer::Evictions,
@@ -52,6 +54,7 @@ impl Timer {
         Timer::Refresh,
         Timer::JoinRetry,
         Timer::Candidates,
+        Timer::HandshakeRetry,
         Timer::Handoff,
     ];
 }

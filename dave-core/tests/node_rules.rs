@@ -1003,3 +1003,51 @@ fn a_settled_node_paces_strangers_that_live_ping_it_but_answers_first_contact_at
     let kinds: Vec<PingKind> = pings_to(&mut solo, s.addr).iter().map(|p| p.0).collect();
     assert_eq!(kinds, vec![PingKind::Auth], "retried at once");
 }
+
+#[test]
+fn a_lost_handshake_is_retried_once_after_query_timeout_but_only_within_the_allowance() {
+    let config = test_config();
+    let timeout = config.query_timeout;
+    let (edge, shared, pinger) = (fake(1), fake(2), fake(3));
+    let mut solo = Solo::new(config, vec![edge.addr]);
+    solo.advance(Duration::ZERO);
+    // The edge answers and shares an address the node, holding fewer than K peers, pings at
+    // once. That address never answers and never sends anything.
+    for bytes in solo.take_sent_to(edge.addr) {
+        if let Some(pong) = edge.pong_for(&bytes, &edge.key, &[shared.addr]) {
+            solo.deliver(edge.addr, &pong);
+        }
+    }
+    assert_eq!(
+        pings_to(&mut solo, shared.addr),
+        vec![(PingKind::Auth, 160)]
+    );
+    // A pinger's handshake: the node answers and pings back; that ping's answer is lost, while
+    // the pinger (which verified the node) keeps talking within the second.
+    solo.deliver(pinger.addr, &ping(PingKind::Auth, 160));
+    assert_eq!(pings_to(&mut solo, pinger.addr).len(), 1, "pinged back");
+    solo.advance(timeout / 2);
+    solo.deliver(pinger.addr, &ping(PingKind::Live, 0));
+    assert!(
+        pings_to(&mut solo, pinger.addr).is_empty(),
+        "its answer may still come"
+    );
+    solo.advance(timeout / 2);
+    let retries = pings_to(&mut solo, pinger.addr);
+    assert_eq!(retries.len(), 1, "retried once QUERY_TIMEOUT passed");
+    assert_eq!(retries[0].0, PingKind::Auth);
+    assert!(
+        retries[0].1 > 34,
+        "padded within the allowance: {retries:?}"
+    );
+    assert!(
+        pings_to(&mut solo, shared.addr).is_empty(),
+        "an address that sent nothing gets no second datagram"
+    );
+    // One retry only, however long the answer stays away.
+    solo.advance(timeout / 2);
+    solo.deliver(pinger.addr, &ping(PingKind::Live, 0));
+    solo.advance(timeout / 2 - Duration::from_millis(1));
+    assert!(pings_to(&mut solo, pinger.addr).is_empty(), "no third try");
+    assert!(pings_to(&mut solo, shared.addr).is_empty());
+}

@@ -184,6 +184,15 @@ impl AmpLedger {
         self.entries.get(&self.key(to)).map_or(0, Credit::allowance)
     }
 
+    /// Bytes still allowed to `to` at `now`, none once its credit has lapsed: for a datagram
+    /// sent later than the exchange that earned it (a handshake's retry).
+    pub(crate) fn live_allowance(&self, to: &SocketAddr, now: Time) -> u64 {
+        self.entries
+            .get(&self.key(to))
+            .filter(|c| !c.lapsed(now))
+            .map_or(0, Credit::allowance)
+    }
+
     /// Takes `addr`'s account out of the ledger (it moves into a new peer entry).
     pub(crate) fn take(&mut self, addr: &SocketAddr) -> Option<Credit> {
         let key = self.key(addr);

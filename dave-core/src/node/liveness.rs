@@ -254,6 +254,46 @@ impl Node {
         if let Some(c) = self.peers.candidates.get_mut(&addr) {
             c.ping = Some(ping);
         }
+        let due = self.now + self.config.query_timeout;
+        if self
+            .timers
+            .get(Timer::HandshakeRetry)
+            .is_none_or(|armed| armed > due)
+        {
+            self.timers.set(Timer::HandshakeRetry, Some(due));
+        }
+    }
+
+    /// Sends each candidate whose AUTH PING went unanswered for QUERY_TIMEOUT its one retry,
+    /// padded as far as the address's anti-amplification allowance permits (§5, §8). Decision
+    /// (issue 11, found in `growth.json`): a handshake datagram lost on a 1 % lossy link — our
+    /// PING or the AUTH PONG answering it — left the node without that neighbour until the
+    /// neighbour happened to ping it (PING_EVERY later, if it held the node) or the next
+    /// refresh; those were the starts of growth's join tail, 5 and 10 s. The retry is sent
+    /// only within the allowance: an address that sent us nothing in the last second (a dead
+    /// referral, a spoofed pinger's victim) gets no second datagram, while a live neighbour
+    /// that answered our lookup's GET or pinged us back has earned it.
+    pub(super) fn retry_handshakes(&mut self) {
+        let retry = self.config.query_timeout;
+        while let Some(addr) = self.peers.candidates.take_unanswered(self.now, retry) {
+            let pad_to = if self.config.anti_amplification {
+                self.amp
+                    .live_allowance(&addr, self.now)
+                    .min(PADDED_PING_LEN as u64) as usize
+            } else {
+                PADDED_PING_LEN
+            };
+            if pad_to >= PING_LEN && self.may_answer(addr, pad_to) {
+                let ping = self.send_ping(addr, PingKind::Auth, pad_to).as_retry();
+                if let Some(c) = self.peers.candidates.get_mut(&addr) {
+                    c.ping = Some(ping);
+                }
+            }
+        }
+        self.timers.set(
+            Timer::HandshakeRetry,
+            self.peers.candidates.next_unanswered(retry),
+        );
     }
 
     /// The candidate pacing timer: one padded AUTH PING to a random shared candidate per

@@ -245,6 +245,7 @@ impl Node {
                     Timer::Refresh => self.refresh_table(),
                     Timer::JoinRetry => self.retry_join(),
                     Timer::Candidates => self.ping_next_candidate(),
+                    Timer::HandshakeRetry => self.retry_handshakes(),
                     Timer::Handoff => self.handoff_step(),
                 }
             }

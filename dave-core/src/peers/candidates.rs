@@ -281,6 +281,26 @@ impl Candidates {
             .is_some_and(|p| awaited(p, now, retry))
     }
 
+    /// A candidate whose first AUTH PING went unanswered for `retry`, now marked as retried so
+    /// that it is returned once (the caller sends the retry, or gives up on it).
+    pub(crate) fn take_unanswered(&mut self, now: Time, retry: Duration) -> Option<SocketAddr> {
+        let c = self.list.iter_mut().find(|c| {
+            c.ping
+                .is_some_and(|p| !p.is_retry() && !awaited(p, now, retry))
+        })?;
+        c.ping = c.ping.map(PendingPing::as_retry);
+        Some(c.addr())
+    }
+
+    /// When the earliest first AUTH PING still awaited will have gone unanswered for `retry`.
+    pub(crate) fn next_unanswered(&self, retry: Duration) -> Option<Time> {
+        self.list
+            .iter()
+            .filter_map(|c| c.ping.filter(|p| !p.is_retry()))
+            .map(|p| p.sent() + retry)
+            .min()
+    }
+
     /// A random candidate not yet pinged (`random` picks among them).
     pub(crate) fn unpinged(&self, random: u64) -> Option<SocketAddr> {
         let n = self.list.iter().filter(|c| c.ping.is_none()).count();

@@ -80,23 +80,37 @@ pub struct PeerInfo {
 /// A ping waiting for its pong, consumed only by a correct answer. Its nonce is not stored:
 /// the node derives it from the address, kind and send time under a secret key.
 ///
-/// Packed in 8 bytes, `Option` included (`(sent µs << 1 | kind) + 1`, never zero): a peer
-/// entry and a candidate each hold one. Send times are microseconds since the driver's epoch,
-/// far below 2^62.
+/// Packed in 8 bytes, `Option` included (`(retry << 63 | sent µs << 1 | kind) + 1`, never
+/// zero): a peer entry and a candidate each hold one. Send times are microseconds since the
+/// driver's epoch, far below 2^61.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PendingPing(NonZeroU64);
+
+/// Bit of a packed [`PendingPing`] that marks a handshake's retry.
+const RETRY_BIT: u64 = 1 << 63;
 
 impl PendingPing {
     /// A ping of `kind` sent at `sent`.
     pub(crate) fn new(kind: PingKind, sent: Time) -> PendingPing {
         let kind_bit = u64::from(kind == PingKind::Live);
-        let packed = (sent.as_micros() & (u64::MAX >> 2)) << 1 | kind_bit;
+        let packed = (sent.as_micros() & (u64::MAX >> 3)) << 1 | kind_bit;
         PendingPing(NonZeroU64::MIN.saturating_add(packed))
+    }
+
+    /// The same ping, marked as a handshake's last try: an unanswered candidate's AUTH PING is
+    /// sent once more after QUERY_TIMEOUT, and never a third time (docs/protocol.md §5).
+    pub(crate) fn as_retry(self) -> PendingPing {
+        PendingPing(self.0 | RETRY_BIT)
+    }
+
+    /// Whether it is a retry (see [`PendingPing::as_retry`]).
+    pub(crate) fn is_retry(self) -> bool {
+        self.0.get() & RETRY_BIT != 0
     }
 
     /// Its kind.
     pub(crate) fn kind(self) -> PingKind {
-        if (self.0.get() - 1) & 1 == 1 {
+        if ((self.0.get() & !RETRY_BIT) - 1) & 1 == 1 {
             PingKind::Live
         } else {
             PingKind::Auth
@@ -105,7 +119,7 @@ impl PendingPing {
 
     /// When it was sent.
     pub(crate) fn sent(self) -> Time {
-        Time::from_micros((self.0.get() - 1) >> 1)
+        Time::from_micros(((self.0.get() & !RETRY_BIT) - 1) >> 1)
     }
 }
 

@@ -381,11 +381,16 @@ fn entries_stay_small() {
 
 proptest::proptest! {
     #[test]
-    fn pending_pings_pack_kind_and_send_time(micros in 0u64..(1 << 62), live: bool) {
+    fn pending_pings_pack_kind_send_time_and_retry(micros in 0u64..(1 << 61), live: bool) {
         let kind = if live { PingKind::Live } else { PingKind::Auth };
         let ping = PendingPing::new(kind, Time::from_micros(micros));
         proptest::prop_assert_eq!(ping.kind(), kind);
         proptest::prop_assert_eq!(ping.sent(), Time::from_micros(micros));
+        proptest::prop_assert!(!ping.is_retry());
+        let retry = ping.as_retry();
+        proptest::prop_assert!(retry.is_retry());
+        proptest::prop_assert_eq!(retry.kind(), kind);
+        proptest::prop_assert_eq!(retry.sent(), Time::from_micros(micros));
     }
 }
 
