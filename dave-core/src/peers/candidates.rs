@@ -281,22 +281,30 @@ impl Candidates {
             .is_some_and(|p| awaited(p, now, retry))
     }
 
-    /// A candidate whose first AUTH PING went unanswered for `retry`, now marked as retried so
-    /// that it is returned once (the caller sends the retry, or gives up on it).
-    pub(crate) fn take_unanswered(&mut self, now: Time, retry: Duration) -> Option<SocketAddr> {
+    /// A candidate whose AUTH PING went unanswered for `retry` and that has had fewer than
+    /// `max_retries` retries, with the number its retry will be; its pending ping is counted
+    /// so that it is returned once per retry (the caller sends the retry, or gives up on it).
+    pub(crate) fn take_unanswered(
+        &mut self,
+        now: Time,
+        retry: Duration,
+        max_retries: u8,
+    ) -> Option<(SocketAddr, u8)> {
         let c = self.list.iter_mut().find(|c| {
             c.ping
-                .is_some_and(|p| !p.is_retry() && !awaited(p, now, retry))
+                .is_some_and(|p| p.retries() < max_retries && !awaited(p, now, retry))
         })?;
-        c.ping = c.ping.map(PendingPing::as_retry);
-        Some(c.addr())
+        let n = c.ping.map_or(1, |p| p.retries() + 1);
+        c.ping = c.ping.map(|p| p.with_retries(n));
+        Some((c.addr(), n))
     }
 
-    /// When the earliest first AUTH PING still awaited will have gone unanswered for `retry`.
-    pub(crate) fn next_unanswered(&self, retry: Duration) -> Option<Time> {
+    /// When the earliest AUTH PING that may still be retried will have gone unanswered for
+    /// `retry`.
+    pub(crate) fn next_unanswered(&self, retry: Duration, max_retries: u8) -> Option<Time> {
         self.list
             .iter()
-            .filter_map(|c| c.ping.filter(|p| !p.is_retry()))
+            .filter_map(|c| c.ping.filter(|p| p.retries() < max_retries))
             .map(|p| p.sent() + retry)
             .min()
     }

@@ -80,14 +80,15 @@ pub struct PeerInfo {
 /// A ping waiting for its pong, consumed only by a correct answer. Its nonce is not stored:
 /// the node derives it from the address, kind and send time under a secret key.
 ///
-/// Packed in 8 bytes, `Option` included (`(retry << 63 | sent µs << 1 | kind) + 1`, never
+/// Packed in 8 bytes, `Option` included (`retries << 62 | ((sent µs << 1 | kind) + 1)`, never
 /// zero): a peer entry and a candidate each hold one. Send times are microseconds since the
 /// driver's epoch, far below 2^61.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PendingPing(NonZeroU64);
 
-/// Bit of a packed [`PendingPing`] that marks a handshake's retry.
-const RETRY_BIT: u64 = 1 << 63;
+/// Bits of a packed [`PendingPing`] that count a handshake's retries (0–3).
+const RETRIES_SHIFT: u32 = 62;
+const RETRIES_MASK: u64 = 3 << RETRIES_SHIFT;
 
 impl PendingPing {
     /// A ping of `kind` sent at `sent`.
@@ -97,20 +98,23 @@ impl PendingPing {
         PendingPing(NonZeroU64::MIN.saturating_add(packed))
     }
 
-    /// The same ping, marked as a handshake's last try: an unanswered candidate's AUTH PING is
-    /// sent once more after QUERY_TIMEOUT, and never a third time (docs/protocol.md §5).
-    pub(crate) fn as_retry(self) -> PendingPing {
-        PendingPing(self.0 | RETRY_BIT)
+    /// The same ping, counted as a handshake's `retries`-th retry (at most 3): an unanswered
+    /// candidate's AUTH PING is sent again after QUERY_TIMEOUT a bounded number of times
+    /// (docs/protocol.md §5).
+    pub(crate) fn with_retries(self, retries: u8) -> PendingPing {
+        let bits = u64::from(retries.min(3)) << RETRIES_SHIFT;
+        // The low bits are `(sent << 1 | kind) + 1`, never zero.
+        PendingPing(NonZeroU64::new(self.0.get() & !RETRIES_MASK | bits).unwrap_or(self.0))
     }
 
-    /// Whether it is a retry (see [`PendingPing::as_retry`]).
-    pub(crate) fn is_retry(self) -> bool {
-        self.0.get() & RETRY_BIT != 0
+    /// How many retries came before it (see [`PendingPing::with_retries`]).
+    pub(crate) fn retries(self) -> u8 {
+        ((self.0.get() & RETRIES_MASK) >> RETRIES_SHIFT) as u8
     }
 
     /// Its kind.
     pub(crate) fn kind(self) -> PingKind {
-        if ((self.0.get() & !RETRY_BIT) - 1) & 1 == 1 {
+        if ((self.0.get() & !RETRIES_MASK) - 1) & 1 == 1 {
             PingKind::Live
         } else {
             PingKind::Auth
@@ -119,7 +123,7 @@ impl PendingPing {
 
     /// When it was sent.
     pub(crate) fn sent(self) -> Time {
-        Time::from_micros(((self.0.get() & !RETRY_BIT) - 1) >> 1)
+        Time::from_micros(((self.0.get() & !RETRIES_MASK) - 1) >> 1)
     }
 }
 

@@ -386,11 +386,13 @@ proptest::proptest! {
         let ping = PendingPing::new(kind, Time::from_micros(micros));
         proptest::prop_assert_eq!(ping.kind(), kind);
         proptest::prop_assert_eq!(ping.sent(), Time::from_micros(micros));
-        proptest::prop_assert!(!ping.is_retry());
-        let retry = ping.as_retry();
-        proptest::prop_assert!(retry.is_retry());
-        proptest::prop_assert_eq!(retry.kind(), kind);
-        proptest::prop_assert_eq!(retry.sent(), Time::from_micros(micros));
+        proptest::prop_assert_eq!(ping.retries(), 0);
+        for n in 1..=3 {
+            let retry = ping.with_retries(n);
+            proptest::prop_assert_eq!(retry.retries(), n);
+            proptest::prop_assert_eq!(retry.kind(), kind);
+            proptest::prop_assert_eq!(retry.sent(), Time::from_micros(micros));
+        }
     }
 }
 
