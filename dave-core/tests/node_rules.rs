@@ -1048,3 +1048,63 @@ fn a_lost_handshake_is_retried_twice_after_query_timeout_but_only_within_the_all
         );
     }
 }
+
+/// Fake peers whose NodeIds fall `per_bucket` into each of the node's `buckets` farthest
+/// buckets (63 first), each in its own /24.
+fn far_bucket_peers(
+    node: dave_core::id::NodeId,
+    buckets: usize,
+    per_bucket: usize,
+) -> Vec<FakePeer> {
+    let mut found: Vec<Vec<FakePeer>> = (0..buckets).map(|_| Vec::new()).collect();
+    for i in 0..60_000usize {
+        let key = key(121, i);
+        let id = dave_core::id::NodeId::from_public_key(&key.verifying_key().to_bytes());
+        let Some(b) = node.bucket_index(id).and_then(|b| 63usize.checked_sub(b)) else {
+            continue;
+        };
+        if b < buckets && found[b].len() < per_bucket {
+            let addr = SocketAddr::from(([21, (i / 250) as u8, (i % 250) as u8, 1], 3000));
+            found[b].push(FakePeer::new(key, addr));
+        }
+        if found.iter().all(|f| f.len() == per_bucket) {
+            break;
+        }
+    }
+    found.into_iter().flatten().collect()
+}
+
+#[test]
+fn a_node_whose_far_buckets_are_full_keeps_no_shared_or_stranger_candidates() {
+    let config = test_config();
+    let k = config.k;
+    let mut solo = Solo::new(config, vec![]);
+    let own = solo.node.node_id();
+    let peers = far_bucket_peers(own, 4, k);
+    assert_eq!(peers.len(), 4 * k);
+    // Handshakes with a newcomer that shares an address, and a stranger's LIVE PING.
+    let offers = |solo: &mut Solo, round: usize| {
+        let newcomer = fake(10 + round);
+        let shared = fake(20 + round);
+        let stranger = fake(30 + round);
+        solo.deliver(newcomer.addr, &ping(PingKind::Auth, 160));
+        for bytes in solo.take_sent_to(newcomer.addr) {
+            if let Some(pong) = newcomer.pong_for(&bytes, &newcomer.key, &[shared.addr]) {
+                solo.deliver(newcomer.addr, &pong);
+            }
+        }
+        solo.deliver(stranger.addr, &ping(PingKind::Live, 0));
+        (state_of(solo, shared.addr), state_of(solo, stranger.addr))
+    };
+    // K peers in the farthest bucket only: the three next have room, so both are kept.
+    let refs: Vec<&FakePeer> = peers[..k].iter().collect();
+    join(&mut solo, &refs);
+    assert_eq!(
+        offers(&mut solo, 0),
+        (Some(PeerState::Candidate), Some(PeerState::Candidate))
+    );
+    // All four far buckets full: neither is kept.
+    let refs: Vec<&FakePeer> = peers.iter().collect();
+    join(&mut solo, &refs);
+    assert_eq!(offers(&mut solo, 1), (None, None));
+}

@@ -119,7 +119,9 @@ impl Node {
             && self.peers.bucketed_len() >= self.config.k
             && handshake.is_none()
         {
-            self.offer_candidate(from, Source::Stranger);
+            if self.wants_shared_candidates() {
+                self.offer_candidate(from, Source::Stranger);
+            }
             return;
         }
         // The answering AUTH PING is padded with what the allowance has left after our answer
@@ -253,6 +255,12 @@ impl Node {
         self.ping_candidate(addr, pad_to);
     }
 
+    /// Whether shared addresses (and strangers' LIVE PINGs) are worth keeping as candidates:
+    /// while the table holds fewer than K peers of its own, or a far bucket has room.
+    fn wants_shared_candidates(&self) -> bool {
+        self.peers.bucketed_len() < self.config.k || self.peers.wants_peers(self.config.k)
+    }
+
     fn ping_candidate(&mut self, addr: SocketAddr, pad_to: usize) {
         let ping = self.send_ping(addr, PingKind::Auth, pad_to);
         if let Some(c) = self.peers.candidates.get_mut(&addr) {
@@ -313,6 +321,7 @@ impl Node {
     /// [`CANDIDATE_PACE`], while the table has room where a random newcomer would likely land.
     pub(super) fn ping_next_candidate(&mut self) {
         if !self.peers.wants_peers(self.config.k) {
+            self.peers.candidates.drop_unpinged();
             // Re-check later: peers may drop.
             self.timers
                 .set(Timer::Candidates, Some(self.now + self.config.ping_every));
@@ -390,9 +399,11 @@ impl Node {
         if let Some(auth) = &pong.auth {
             let id = crate::id::NodeId::from_public_key(&auth.pubkey);
             self.lookups.learn_identity(from, id);
-            for addr in auth.addrs.iter() {
-                if addr != from {
-                    self.offer_candidate(addr, Source::Shared);
+            if self.wants_shared_candidates() {
+                for addr in auth.addrs.iter() {
+                    if addr != from {
+                        self.offer_candidate(addr, Source::Shared);
+                    }
                 }
             }
         }

@@ -309,6 +309,15 @@ impl Candidates {
             .min()
     }
 
+    /// Forgets the candidates not yet pinged (they were waiting for the pacer, which has
+    /// stopped) and gives back the room of an emptied list.
+    pub(crate) fn drop_unpinged(&mut self) {
+        self.list.retain(|c| c.ping.is_some());
+        if self.list.is_empty() {
+            self.list = Vec::new();
+        }
+    }
+
     /// A random candidate not yet pinged (`random` picks among them).
     pub(crate) fn unpinged(&self, random: u64) -> Option<SocketAddr> {
         let n = self.list.iter().filter(|c| c.ping.is_none()).count();
@@ -374,6 +383,22 @@ mod tests {
         assert_eq!(c.offer(cand(1, 0), 10, 2, || 0), Offer::Added);
         assert_eq!(c.offer(cand(2, 0), 10, 2, || 0), Offer::Added);
         assert_eq!(c.offer(cand(3, 0), 10, 2, || 0), Offer::GroupFull);
+    }
+
+    #[test]
+    fn dropping_the_unpinged_keeps_the_handshakes_in_flight() {
+        let mut c = Candidates::default();
+        for net in 0..3 {
+            c.offer(cand(1, net), 10, 2, || 0);
+        }
+        let ping = PendingPing::new(crate::wire::PingKind::Auth, Time::ZERO);
+        c.get_mut(&cand(1, 1).addr()).unwrap().ping = Some(ping);
+        c.drop_unpinged();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.pending_ping(&cand(1, 1).addr()), Some(ping));
+        c.remove(&cand(1, 1).addr());
+        c.drop_unpinged();
+        assert_eq!(c.list.capacity(), 0, "an emptied list gives its room back");
     }
 
     #[test]
