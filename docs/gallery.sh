@@ -17,7 +17,7 @@ set -euo pipefail
 
 GALLERY=(
   "eclipse eclipse 1,000 attacker addresses in 4 /24s against 4 victims: group limits, test-before-evict and anchors hold"
-  "eclipse-undefended eclipse The same attack with the defences off: the attackers take about half of most victims' tables"
+  "eclipse-undefended eclipse The same attack with the defences off: after their restart three victims' tables are about 80 % attackers"
   "liars liar_detection 20 % storage liars found out by challenges, against 1 - s^n"
   "baseline storage Where records sit: XOR distance between holder and record"
   "baseline lookups_latency GET latency over lossy, jittery links in three regions (300 nodes)"

@@ -276,18 +276,17 @@ impl Node {
         }
     }
 
-    /// Sends each candidate whose AUTH PING went unanswered for QUERY_TIMEOUT its next retry (at
-    /// most [`HANDSHAKE_RETRIES`]), padded as far as the address's anti-amplification allowance
-    /// permits (§5, §8). Decision
-    /// (issue 11, found in `growth.json`): a handshake datagram lost on a 1 % lossy link — our
-    /// PING or the AUTH PONG answering it — left the node without that neighbour until the
-    /// neighbour happened to ping it (PING_EVERY later, if it held the node) or the next
-    /// refresh; those were the starts of growth's join tail, 5 and 10 s. The retry is sent
-    /// only within the allowance: an address that sent us nothing in the last second (a dead
-    /// referral, a spoofed pinger's victim) gets no second datagram, while a live neighbour
-    /// that answered our lookup's GET or pinged us back has earned it. Two retries rather than
-    /// one: on `lossy.json`'s bursty 14 % loss a second one moved the join p90 from 4.5–5.4 s to
-    /// 3.4–4.2 s (seeds 1–5); a third changed nothing measurable.
+    /// Sends each candidate whose AUTH PING went unanswered for QUERY_TIMEOUT its next retry
+    /// (at most [`HANDSHAKE_RETRIES`]), padded as far as the address's anti-amplification
+    /// allowance permits (§5, §8). Decision (issue 11, found in `growth.json`): a handshake
+    /// datagram lost on a 1 % lossy link — our PING or the AUTH PONG answering it — left the
+    /// node without that neighbour until the neighbour happened to ping it (PING_EVERY later,
+    /// if it held the node) or the next refresh; those were the starts of growth's join tail,
+    /// 5 and 10 s. The retry is sent only within the allowance: an address that sent us nothing
+    /// in the last second (a dead referral, a spoofed pinger's victim) gets no second datagram,
+    /// while a live neighbour that answered our lookup's GET or pinged us back has earned it.
+    /// Two retries rather than one: on `lossy.json`'s bursty 14 % loss a second one moved the
+    /// join p90 from 4.5–5.4 s to 3.4–4.2 s (seeds 1–5); a third changed nothing measurable.
     pub(super) fn retry_handshakes(&mut self) {
         let retry = self.config.query_timeout;
         while let Some((addr, n)) =

@@ -82,7 +82,7 @@ pub struct PeerInfo {
 ///
 /// Packed in 8 bytes, `Option` included (`retries << 62 | ((sent µs << 1 | kind) + 1)`, never
 /// zero): a peer entry and a candidate each hold one. Send times are microseconds since the
-/// driver's epoch, far below 2^61.
+/// driver's epoch, far below 2^60 (36,000 years), so the low part never reaches bit 62.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct PendingPing(NonZeroU64);
 
@@ -94,7 +94,7 @@ impl PendingPing {
     /// A ping of `kind` sent at `sent`.
     pub(crate) fn new(kind: PingKind, sent: Time) -> PendingPing {
         let kind_bit = u64::from(kind == PingKind::Live);
-        let packed = (sent.as_micros() & (u64::MAX >> 3)) << 1 | kind_bit;
+        let packed = (sent.as_micros() & (u64::MAX >> 4)) << 1 | kind_bit;
         PendingPing(NonZeroU64::MIN.saturating_add(packed))
     }
 
