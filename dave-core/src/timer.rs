@@ -5,7 +5,7 @@
 //! each subsystem publishes its earliest deadline here, so `poll_timeout` is one pass over a
 //! fixed array.
 
-use crate::time::Time;
+use crate::time::{MaybeTime, Time};
 
 /// One kind of timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,31 +59,41 @@ impl Timer {
     ];
 }
 
-/// The deadline of every timer, `None` when unarmed.
-#[derive(Clone, Debug, Default)]
+/// The deadline of every timer, [`MaybeTime::NONE`] when unarmed: 8 bytes a timer instead of
+/// 16, so the table spans two cache lines instead of four, and the node reads all of it after
+/// every input to find its next deadline.
+#[derive(Clone, Debug)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Time>; Timer::ALL.len()],
+    deadlines: [MaybeTime; Timer::ALL.len()],
+}
+
+impl Default for TimerTable {
+    fn default() -> Self {
+        TimerTable {
+            deadlines: [MaybeTime::NONE; Timer::ALL.len()],
+        }
+    }
 }
 
 impl TimerTable {
     pub(crate) fn set(&mut self, timer: Timer, at: Option<Time>) {
-        self.deadlines[timer as usize] = at;
+        self.deadlines[timer as usize] = at.map_or(MaybeTime::NONE, MaybeTime::some);
     }
 
     pub(crate) fn get(&self, timer: Timer) -> Option<Time> {
-        self.deadlines[timer as usize]
+        self.deadlines[timer as usize].get()
     }
 
     /// The earliest armed deadline.
     pub(crate) fn next(&self) -> Option<Time> {
-        self.deadlines.iter().flatten().min().copied()
+        self.deadlines.iter().filter_map(|d| d.get()).min()
     }
 
     /// Disarms and returns a timer if it is due at `now`.
     pub(crate) fn take_due(&mut self, timer: Timer, now: Time) -> bool {
-        match self.deadlines[timer as usize] {
+        match self.deadlines[timer as usize].get() {
             Some(at) if at <= now => {
-                self.deadlines[timer as usize] = None;
+                self.deadlines[timer as usize] = MaybeTime::NONE;
                 true
             }
             _ => false,

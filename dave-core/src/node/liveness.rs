@@ -93,16 +93,20 @@ impl Node {
         if read_only {
             return;
         }
+        // A table peer's ping (nearly every ping) needs nothing more, and is told apart by one
+        // index probe before the candidate list is scanned.
+        if self.peers.by_addr(&from).is_some() || !self.acceptable_peer_addr(&from) {
+            return;
+        }
         // One scan of the candidate list answers both questions below about our handshake.
         let handshake = self.peers.candidates.pending_ping(&from);
-        let known = self.peers.by_addr(&from).is_some()
-            || handshake.is_some_and(|p| awaited(p, self.now, self.config.query_timeout))
+        let known = handshake.is_some_and(|p| awaited(p, self.now, self.config.query_timeout))
             || self
                 .peers
                 .evictions
                 .iter()
                 .any(|e| e.newcomer.addr() == from);
-        if known || !self.acceptable_peer_addr(&from) {
+        if known {
             return;
         }
         // A LIVE PING from a stranger comes from a node that verified us long ago and keeps us

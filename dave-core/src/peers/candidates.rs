@@ -52,8 +52,10 @@ impl Candidate {
     }
 }
 
-/// The candidate list.
+/// The candidate list (`repr(C)`: the list, which a stranger's datagram scans, first; see
+/// [`super::PeerTable`]).
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Candidates {
     list: Vec<Candidate>,
     /// Addresses verified recently that did not enter the table: when (wrapping milliseconds),

@@ -128,35 +128,41 @@ impl PendingPing {
 }
 
 /// One peer of the table (edge or bucketed).
+///
+/// `repr(C)` puts what a ping or pong from the peer reads (address, flags, account, pending
+/// ping, liveness, schedule) in its first 64 bytes, so that a datagram touches one or two of
+/// the entry's cache lines rather than all of them; identity, verification times and the
+/// reliability score, which lookups, sharing and challenges read, follow.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub(crate) struct Peer {
     /// Its address, in 20 bytes (see [`CompactAddr`]); [`Peer::addr`] gives it back.
     addr: CompactAddr,
+    /// Its k-bucket if it is a bucketed peer (verified, not an edge), else [`NO_BUCKET`]: a
+    /// byte, not an `Option<u8>`, leaves the entry room for `schedule_pos` within 112 bytes.
+    bucket: u8,
+    pub active: bool,
+    pub edge: bool,
     /// Whether an AUTH PONG pinned a public key to this address: its first 16 bytes are kept,
     /// as the NodeId (bytes 0..8) and `key_check` (bytes 8..16). Another key matching those 128
     /// bits would take about 2^128 key generations, so they pin the key as well as all 32
     /// bytes would, in 8 bytes more than the NodeId instead of 33 (§5).
     pinned: bool,
-    key_check: u64,
-    /// Meaningful once `pinned`.
-    pub id: NodeId,
-    pub edge: bool,
-    pub verified_at: MaybeTime,
-    pub last_pong: MaybeTime,
-    pub last_auth: MaybeTime,
-    pub active: bool,
-    pub ping: Option<PendingPing>,
-    pub next_ping: Time,
-    /// Its position in the table's schedule ([`schedule::OFF_SCHEDULE`]: not on it).
-    schedule_pos: u32,
-    /// Smoothed RTT in microseconds (`u32::MAX`: not measured), 4 bytes instead of 16.
-    srtt_micros: u32,
-    pub reliability: Reliability,
     /// Its anti-amplification account (§8), kept here rather than in the node's ledger.
     pub credit: Credit,
-    /// Its k-bucket if it is a bucketed peer (verified, not an edge), else [`NO_BUCKET`]: a
-    /// byte, not an `Option<u8>`, leaves the entry room for `schedule_pos` within 112 bytes.
-    bucket: u8,
+    /// Smoothed RTT in microseconds (`u32::MAX`: not measured), 4 bytes instead of 16.
+    srtt_micros: u32,
+    /// Its position in the table's schedule ([`schedule::OFF_SCHEDULE`]: not on it).
+    schedule_pos: u32,
+    pub ping: Option<PendingPing>,
+    pub last_pong: MaybeTime,
+    pub next_ping: Time,
+    pub verified_at: MaybeTime,
+    pub last_auth: MaybeTime,
+    /// Meaningful once `pinned`.
+    pub id: NodeId,
+    key_check: u64,
+    pub reliability: Reliability,
 }
 
 /// `Peer::bucket` of an edge or an unverified peer.
@@ -326,24 +332,27 @@ pub(crate) struct PendingEviction {
     pub deadline: Time,
 }
 
-/// The peer table.
+/// The peer table. `repr(C)` keeps what every datagram reads (the slab, the address index and
+/// its hash seed, the schedule's head, the pending evictions) at the front, in the same cache
+/// lines as the node's other hot fields (see [`crate::node::Node`]).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct PeerTable {
-    own_id: NodeId,
     slab: Vec<Option<Peer>>,
-    free: Vec<PeerIdx>,
+    fingerprints: Fingerprints,
     /// Address → peer, hashed by the address's fingerprint; every hit is checked against
     /// the peer's address.
     by_addr: SlotIndex,
-    /// NodeId → verified peer, hashed under the secret seed (a NodeId can be ground).
-    by_id: SlotIndex,
-    fingerprints: Fingerprints,
-    /// Peers in each k-bucket.
-    bucket_len: [u16; BUCKETS],
     /// When each peer is next due for maintenance (ping, deactivation, drop).
     schedule: Schedule,
-    pub candidates: Candidates,
     pub evictions: Vec<PendingEviction>,
+    pub candidates: Candidates,
+    /// NodeId → verified peer, hashed under the secret seed (a NodeId can be ground).
+    by_id: SlotIndex,
+    free: Vec<PeerIdx>,
+    own_id: NodeId,
+    /// Peers in each k-bucket.
+    bucket_len: [u16; BUCKETS],
 }
 
 impl PeerTable {

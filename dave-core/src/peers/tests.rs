@@ -376,6 +376,8 @@ fn entries_stay_small() {
     // slab's element size is the simulator's memory per node (docs/simulator.md).
     let size = std::mem::size_of::<Option<Peer>>();
     assert!(size <= 112, "a peer entry takes {size} bytes");
+    // What a ping or pong from the peer reads stays in the entry's first 64 bytes.
+    assert!(std::mem::offset_of!(Peer, next_ping) + 8 <= 64);
     assert_eq!(std::mem::size_of::<Option<PendingPing>>(), 8);
 }
 
