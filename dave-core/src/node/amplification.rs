@@ -231,6 +231,21 @@ mod tests {
     }
 
     #[test]
+    fn a_later_datagram_may_spend_only_credit_that_has_not_lapsed() {
+        let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        let mut l = AmpLedger::default();
+        assert_eq!(l.live_allowance(&a, Time::ZERO), 0, "never heard from");
+        l.credit(a, 134, Time::ZERO);
+        assert_eq!(l.live_allowance(&a, Time::from_millis(999)), 402);
+        assert_eq!(l.live_allowance(&a, Time::from_millis(1_000)), 0, "lapsed");
+        assert_eq!(
+            l.allowance(&a),
+            402,
+            "until the sweep, the raw account keeps it"
+        );
+    }
+
+    #[test]
     fn unspent_credit_is_capped() {
         let a: SocketAddr = "10.0.0.1:1".parse().unwrap();
         let mut l = AmpLedger::default();
