@@ -37,7 +37,10 @@ pub struct Population<H: ScenarioHost> {
     backups: Vec<H::Backup>,
     incarnation: Vec<u32>,
     life: Vec<u32>,
-    churn_rng: Vec<Option<ChaCha12Rng>>,
+    /// Each churning node's stream, boxed: a `ChaCha12Rng` is 304 bytes, and every node that
+    /// never churns (all of them in most runs) would hold that much for nothing (300 MB at a
+    /// million nodes).
+    churn_rng: Vec<Option<Box<ChaCha12Rng>>>,
     /// Churn leaves so far.
     pub leaves: u64,
     /// Churn rejoins so far.
@@ -74,7 +77,8 @@ impl<H: ScenarioHost> Population<H> {
             let mut pick = stage.stream("churn", 0);
             for i in s.edges.seeds..n {
                 if c.fraction.0 > 0.0 && pick.random_bool(c.fraction.0) {
-                    self.churn_rng[i as usize] = Some(stage.stream("churn", u64::from(i) + 1));
+                    self.churn_rng[i as usize] =
+                        Some(Box::new(stage.stream("churn", u64::from(i) + 1)));
                 }
             }
         }
@@ -91,9 +95,10 @@ impl<H: ScenarioHost> Population<H> {
             Act::Leave(i, life) if life == self.life[i as usize] && stage.engine.is_up(i) => {
                 stage.engine.stop(i);
                 self.leaves += 1;
-                if let (Some(c), Some(r)) =
-                    (&stage.scenario.churn, self.churn_rng[i as usize].as_mut())
-                {
+                if let (Some(c), Some(r)) = (
+                    &stage.scenario.churn,
+                    self.churn_rng[i as usize].as_deref_mut(),
+                ) {
                     let at = t.0 + lifetime(&c.downtime, r);
                     stage
                         .engine
@@ -172,8 +177,10 @@ impl<H: ScenarioHost> Population<H> {
     }
 
     fn schedule_leave(&mut self, stage: &mut Stage<'_, H>, i: u32, now: u64) {
-        let (Some(c), Some(r)) = (&stage.scenario.churn, self.churn_rng[i as usize].as_mut())
-        else {
+        let (Some(c), Some(r)) = (
+            &stage.scenario.churn,
+            self.churn_rng[i as usize].as_deref_mut(),
+        ) else {
             return;
         };
         let at = (now + lifetime(&c.session, r)).max(c.start.0);
