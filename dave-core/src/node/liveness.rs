@@ -136,14 +136,23 @@ impl Node {
         // done (the pinger held us, we never held it), and so did every later try, made in
         // answer to its 34-byte LIVE pings: of 10,000 nodes joining within 3 s, 22 had not
         // joined after 30 s (docs/simulator.md §"Join time"); padded, none.
-        let pad_to = if self.config.anti_amplification {
-            self.allowance(&from).min(PADDED_PING_LEN as u64) as usize
-        } else {
-            PING_LEN
-        };
-        if pad_to >= PING_LEN && self.may_answer(from, pad_to) {
+        if let Some(pad_to) = self.stranger_ping_pad(from, PING_LEN) {
             self.offer_candidate(from, Source::PingSender { pad_to });
         }
+    }
+
+    /// Spends and returns the padding of a handshake PING to `to`, an address outside the
+    /// table, under the 3× rule (§8): what its live allowance has left, up to a padded PING;
+    /// `None` when that is less than a bare PING. `unlimited` is the padding when the rule is off.
+    fn stranger_ping_pad(&mut self, to: SocketAddr, unlimited: usize) -> Option<usize> {
+        let pad_to = if self.config.anti_amplification {
+            self.amp
+                .live_allowance(&to, self.now)
+                .min(PADDED_PING_LEN as u64) as usize
+        } else {
+            unlimited
+        };
+        (pad_to >= PING_LEN && self.may_answer(to, pad_to)).then_some(pad_to)
     }
 
     /// Signs and queues an AUTH PONG with as many shared peers as the allowance permits.
@@ -298,14 +307,7 @@ impl Node {
                 .candidates
                 .take_unanswered(self.now, retry, HANDSHAKE_RETRIES)
         {
-            let pad_to = if self.config.anti_amplification {
-                self.amp
-                    .live_allowance(&addr, self.now)
-                    .min(PADDED_PING_LEN as u64) as usize
-            } else {
-                PADDED_PING_LEN
-            };
-            if pad_to >= PING_LEN && self.may_answer(addr, pad_to) {
+            if let Some(pad_to) = self.stranger_ping_pad(addr, PADDED_PING_LEN) {
                 let ping = self.send_ping(addr, PingKind::Auth, pad_to).with_retries(n);
                 if let Some(c) = self.peers.candidates.get_mut(&addr) {
                     c.ping = Some(ping);

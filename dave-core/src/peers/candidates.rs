@@ -292,12 +292,12 @@ impl Candidates {
         retry: Duration,
         max_retries: u8,
     ) -> Option<(SocketAddr, u8)> {
-        let c = self.list.iter_mut().find(|c| {
-            c.ping
-                .is_some_and(|p| p.retries() < max_retries && !awaited(p, now, retry))
+        let (c, ping) = self.list.iter_mut().find_map(|c| {
+            let p = c.ping?;
+            (p.retries() < max_retries && !awaited(p, now, retry)).then_some((c, p))
         })?;
-        let n = c.ping.map_or(1, |p| p.retries() + 1);
-        c.ping = c.ping.map(|p| p.with_retries(n));
+        let n = ping.retries() + 1;
+        c.ping = Some(ping.with_retries(n));
         Some((c.addr(), n))
     }
 
